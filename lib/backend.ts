@@ -1,0 +1,33 @@
+// backend(): which implementation runs (native addon or pure TypeScript), its ISA and thread count.
+import { loaded } from './binding';
+import { kernels, nativeKernels } from './kernels';
+import { integerArg } from './validate';
+
+export interface BackendInfo {
+  name: 'native' | 'js';
+  /** The kernel family that runs: avx512vnni, avxvnni, avx2, neon-i8mm, neon-dotprod, neon, scalar (js: 'js'). */
+  isa: string;
+  threads: number;
+  /** Why the native addon is not used, when it is not. */
+  reason?: string;
+  /** Families the CPU supports and this build compiled (native only). */
+  cpuIsas?: string[];
+  compiledIsas?: string[];
+}
+
+let threadCount = 1;
+
+export function backend(): BackendInfo {
+  const native = loaded.native;
+  if (native === null || kernels() !== nativeKernels) {
+    return { name: 'js', isa: 'js', threads: 1, reason: loaded.reason ?? 'the pure-TypeScript kernels were selected' };
+  }
+  const info = native.info();
+  return { name: 'native', isa: info.isa, threads: threadCount, cpuIsas: info.cpuIsas, compiledIsas: info.compiledIsas };
+}
+
+/** Sets the number of threads the native kernels may use (1 until the thread pool lands). */
+export function setThreads(n: number): void {
+  integerArg('setThreads', 'n', n, 1, 1024);
+  threadCount = 1;
+}

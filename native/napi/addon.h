@@ -1,0 +1,25 @@
+// Per-instance state of the addon (one per Node environment: main thread and each worker thread).
+#ifndef QINT8_NAPI_ADDON_H_
+#define QINT8_NAPI_ADDON_H_
+
+#include <napi.h>
+
+#include "qint8/isa.h"
+
+namespace qint8 {
+namespace napi {
+
+struct AddonState {
+  Isa isa = kIsaScalar;  // the kernel family this environment runs
+};
+
+inline AddonState& State(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
+
+// Registration of each glue file's functions on the exports object.
+void RegisterInfo(Napi::Env env, Napi::Object exports);
+void RegisterQuant(Napi::Env env, Napi::Object exports);
+
+}  // namespace napi
+}  // namespace qint8
+
+#endif  // QINT8_NAPI_ADDON_H_

@@ -1,0 +1,92 @@
+// Argument conversion for the N-API glue: typed-array kinds, exact lengths, integer ranges.
+// Validation with user-facing messages lives in lib/ (TypeScript); these checks only guard memory
+// safety and undefined behaviour, and throw terse TypeError/RangeError if lib/ was bypassed.
+#ifndef QINT8_NAPI_CONVERT_H_
+#define QINT8_NAPI_CONVERT_H_
+
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "qint8/quant.h"
+
+namespace qint8 {
+namespace napi {
+
+[[noreturn]] inline void ThrowType(Napi::Env env, const std::string& what) {
+  throw Napi::TypeError::New(env, "qint8 native: " + what);
+}
+[[noreturn]] inline void ThrowRange(Napi::Env env, const std::string& what) {
+  throw Napi::RangeError::New(env, "qint8 native: " + what);
+}
+
+inline Napi::TypedArray TypedArrayArg(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type type,
+                                      const char* name) {
+  if (i >= info.Length() || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != type) {
+    ThrowType(info.Env(), std::string(name) + " has the wrong typed-array type");
+  }
+  return info[i].As<Napi::TypedArray>();
+}
+
+// An Int8Array or a Uint8Array, seen as bytes; *is_signed tells which.
+inline Napi::TypedArray ByteArrayArg(const Napi::CallbackInfo& info, size_t i, const char* name, bool* is_signed) {
+  if (i < info.Length() && info[i].IsTypedArray()) {
+    Napi::TypedArray a = info[i].As<Napi::TypedArray>();
+    if (a.TypedArrayType() == napi_int8_array || a.TypedArrayType() == napi_uint8_array) {
+      *is_signed = a.TypedArrayType() == napi_int8_array;
+      return a;
+    }
+  }
+  ThrowType(info.Env(), std::string(name) + " must be an Int8Array or a Uint8Array");
+}
+
+template <typename T>
+T* Data(Napi::TypedArray a) {
+  Napi::ArrayBuffer buffer = a.ArrayBuffer();
+  if (buffer.Data() == nullptr && a.ByteLength() > 0) ThrowType(a.Env(), "detached buffer");
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(buffer.Data()) + a.ByteOffset());
+}
+
+inline double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || !info[i].IsNumber()) ThrowType(info.Env(), std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+// An integer number within [lo, hi].
+inline int64_t IntArg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t lo, int64_t hi) {
+  const double v = NumberArg(info, i, name);
+  if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || v != static_cast<double>(static_cast<int64_t>(v))) {
+    ThrowRange(info.Env(), std::string(name) + " is out of range");
+  }
+  return static_cast<int64_t>(v);
+}
+
+inline Profile ProfileArg(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<Profile>(IntArg(info, i, "profile", 0, 2));
+}
+
+// [outer, axis, inner] from three arguments, checked against overflow; returns the element count.
+inline AxisLayout LayoutArgs(const Napi::CallbackInfo& info, size_t i, size_t* count) {
+  const int64_t kMax = int64_t{1} << 40;
+  AxisLayout layout{static_cast<size_t>(IntArg(info, i, "outer", 0, kMax)),
+                    static_cast<size_t>(IntArg(info, i + 1, "axis", 1, kMax)),
+                    static_cast<size_t>(IntArg(info, i + 2, "inner", 0, kMax))};
+  const double total = static_cast<double>(layout.outer) * layout.axis * layout.inner;
+  if (total > static_cast<double>(kMax)) ThrowRange(info.Env(), "tensor too large");
+  *count = layout.outer * layout.axis * layout.inner;
+  return layout;
+}
+
+inline void RequireLength(Napi::Env env, Napi::TypedArray a, size_t length, const char* name) {
+  if (a.ElementLength() != length) ThrowRange(env, std::string(name) + " has the wrong length");
+}
+inline void RequireAtLeast(Napi::Env env, Napi::TypedArray a, size_t length, const char* name) {
+  if (a.ElementLength() < length) ThrowRange(env, std::string(name) + " is too short");
+}
+
+}  // namespace napi
+}  // namespace qint8
+
+#endif  // QINT8_NAPI_CONVERT_H_

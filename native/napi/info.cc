@@ -1,0 +1,50 @@
+// Glue for backend introspection: the chosen kernel family, what the CPU and the build offer.
+#include <string>
+#include <vector>
+
+#include "addon.h"
+#include "convert.h"
+
+namespace qint8 {
+namespace napi {
+namespace {
+
+Napi::Array IsaList(Napi::Env env, const std::vector<Isa>& isas) {
+  Napi::Array list = Napi::Array::New(env, isas.size());
+  for (size_t i = 0; i < isas.size(); ++i) list.Set(static_cast<uint32_t>(i), Napi::String::New(env, IsaName(isas[i])));
+  return list;
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("isa", IsaName(State(env).isa));
+  result.Set("cpuIsas", IsaList(env, CpuIsas()));
+  result.Set("compiledIsas", IsaList(env, CompiledIsas()));
+  result.Set("usableIsas", IsaList(env, UsableIsas()));
+  result.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  return result;
+}
+
+// setIsa(name): forces a usable family; returns its name.
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) ThrowType(env, "isa must be a string");
+  Isa isa;
+  if (!IsaFromName(info[0].As<Napi::String>().Utf8Value(), &isa)) ThrowRange(env, "unknown isa");
+  bool usable = false;
+  for (Isa u : UsableIsas()) usable = usable || u == isa;
+  if (!usable) ThrowRange(env, "isa not usable on this CPU or not compiled");
+  State(env).isa = isa;
+  return Napi::String::New(env, IsaName(isa));
+}
+
+}  // namespace
+
+void RegisterInfo(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+}
+
+}  // namespace napi
+}  // namespace qint8

@@ -80,7 +80,7 @@ Napi::Value QuantizeGlue(const Napi::CallbackInfo& info) {
   for (size_t a = 0; a < layout.axis; ++a) {
     if (zp[a] < qmin || zp[a] > qmax) ThrowRange(env, "zeroPoint outside [qmin, qmax]");
   }
-  const size_t nans = Quantize(Data<float>(x), Data<float>(scale), zp, layout, qmin, qmax, rounding, Data<uint8_t>(out));
+  const size_t nans = Quantize(Data<float>(x), Data<float>(scale), zp, layout, qmin, qmax, rounding, State(env).isa, Data<uint8_t>(out));
   return Napi::Number::New(env, static_cast<double>(nans));
 }
 

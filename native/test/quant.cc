@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <vector>
 
 #include "check.h"
 #include "qint8/quant.h"
@@ -127,10 +128,10 @@ QINT8_TEST(quantize_rounding_and_special_values) {
   const int32_t zero = 3;
   uint8_t out[10];
   const AxisLayout layout{1, 1, 10};
-  CHECK_EQ(Quantize(x, &scale, &zero, layout, -128, 127, kRoundHalfAway, out), 1);
+  CHECK_EQ(Quantize(x, &scale, &zero, layout, -128, 127, kRoundHalfAway, kIsaScalar, out), 1);
   const int8_t away[] = {4, 2, 5, 1, 6, 127, -128, 3, 127, -128};
   for (int i = 0; i < 10; ++i) CHECK_EQ(static_cast<int8_t>(out[i]), away[i]);
-  CHECK_EQ(Quantize(x, &scale, &zero, layout, -128, 127, kRoundHalfEven, out), 1);
+  CHECK_EQ(Quantize(x, &scale, &zero, layout, -128, 127, kRoundHalfEven, kIsaScalar, out), 1);
   const int8_t even[] = {3, 3, 5, 1, 5, 127, -128, 3, 127, -128};
   for (int i = 0; i < 10; ++i) CHECK_EQ(static_cast<int8_t>(out[i]), even[i]);
 }
@@ -141,7 +142,7 @@ QINT8_TEST(quantize_per_axis_and_dequantize) {
   const float scales[] = {0.5f, 0.25f, 1.0f};
   const int32_t zeros[] = {0, 10, 128};
   uint8_t q[6];
-  CHECK_EQ(Quantize(x, scales, zeros, AxisLayout{2, 3, 1}, 0, 255, kRoundHalfAway, q), 0);
+  CHECK_EQ(Quantize(x, scales, zeros, AxisLayout{2, 3, 1}, 0, 255, kRoundHalfAway, kIsaScalar, q), 0);
   const uint8_t expected[] = {2, 18, 125, 1, 6, 134};
   for (int i = 0; i < 6; ++i) CHECK_EQ(q[i], expected[i]);
   float f[6];
@@ -157,4 +158,31 @@ QINT8_TEST(requantize_int8_to_uint8_is_xor) {
   uint8_t out[256];
   Requantize(q, true, &c, AxisLayout{1, 1, 256}, kProfileTfliteRef, 0, 255, out);
   for (int i = 0; i < 256; ++i) CHECK_EQ(out[i], q[i] ^ 0x80);
+}
+
+QINT8_TEST(quantize_every_isa_equals_scalar) {
+  // Lengths around the 32-element SIMD step, values with exact ties, NaN, infinities, huge magnitudes.
+  std::mt19937 rng(3);
+  std::vector<float> x(300);
+  const float specials[] = {0.5f, -0.5f, 1.5f, -2.5f, NAN, INFINITY, -INFINITY, 3e38f, -3e38f, 0.0f, -0.0f};
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = (rng() % 5 == 0) ? specials[rng() % 11] : static_cast<float>(static_cast<int32_t>(rng() % 2001) - 1000) / 4.0f;
+  }
+  for (Isa isa : UsableIsas()) {
+    for (int32_t n : {0, 1, 7, 31, 32, 33, 63, 64, 65, 100, 300}) {
+      for (Rounding rounding : {kRoundHalfAway, kRoundHalfEven}) {
+        for (int32_t zero : {-128, -3, 0, 127}) {
+          for (float scale : {0.25f, 0.5f, 1.0f, 3.7f}) {
+            std::vector<uint8_t> expected(n + 1, 0xAA), got(n + 1, 0xAA);
+            const AxisLayout layout{1, 1, static_cast<size_t>(n)};
+            const int32_t qmin = zero < 0 ? -128 : 0, qmax = zero < 0 ? 127 : 255;
+            const size_t nans_expected = Quantize(x.data(), &scale, &zero, layout, qmin, qmax, rounding, kIsaScalar, expected.data());
+            const size_t nans = Quantize(x.data(), &scale, &zero, layout, qmin, qmax, rounding, isa, got.data());
+            CHECK_EQ(nans, nans_expected);
+            CHECK(expected == got);  // includes the guard byte after the end: nothing written past n
+          }
+        }
+      }
+    }
+  }
 }

@@ -27,6 +27,13 @@ describe('backend selection', () => {
     expect(backend().name).toBe('native');
   });
 
+  it('selects a SIMD family by default where the CPU and the build have one', () => {
+    const info = backend();
+    const simd = (info.compiledIsas ?? []).filter((i) => i !== 'scalar' && (info.cpuIsas ?? []).includes(i));
+    if (simd.length > 0) expect(info.isa).toBe(simd[simd.length - 1]);
+    else expect(info.isa).toBe('scalar');
+  });
+
   it('QINT8_BACKEND=js runs the TypeScript kernels and says why', () => {
     const info = JSON.parse(inChild({ QINT8_BACKEND: 'js' }, 'q.backend()'));
     expect(info).toMatchObject({ name: 'js', isa: 'js', reason: 'QINT8_BACKEND=js' });

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "qint8/fixedpoint.h"
+#include "qint8/isa.h"
 
 namespace qint8 {
 
@@ -41,9 +42,9 @@ enum Rounding : int32_t { kRoundHalfAway = 0, kRoundHalfEven = 1 };
 
 // QUANTIZE: q = clamp(round(x /f32 scale) + zero_point, qmin, qmax), stored as the low byte of q
 // (int8 or uint8 two's complement). Out-of-range values and +-Inf saturate; NaN becomes zero_point.
-// Returns the number of NaN inputs met.
+// Returns the number of NaN inputs met. `isa` picks the kernel family (every family gives the same bits).
 size_t Quantize(const float* x, const float* scale, const int32_t* zero_point, AxisLayout layout,
-                int32_t qmin, int32_t qmax, Rounding rounding, uint8_t* out);
+                int32_t qmin, int32_t qmax, Rounding rounding, Isa isa, uint8_t* out);
 
 // DEQUANTIZE: f = f32(scale * (q - zero_point)) (a single rounding of an exact product).
 void DequantizeInt8(const int8_t* q, const float* scale, const int32_t* zero_point, AxisLayout layout, float* out);

@@ -4,34 +4,14 @@
 #include <cmath>
 
 #include "qint8/quant.h"
+#include "quantize-element.h"
 
 namespace qint8 {
 namespace {
 
-// One element: v = x / scale already divided in float32. Clamping to the integer bounds [lo, hi]
-// (= [qmin - z, qmax - z]) before rounding equals rounding then clamping (the bounds are integers and
-// rounding is monotonic), and keeps |v| <= 2^10, small enough for the exact tricks below.
-template <Rounding kRounding>
-inline uint8_t QuantizeElement(float v, float lo, float hi, int32_t zero_point, int32_t& nans) {
-  const int32_t is_nan = v != v;
-  nans += is_nan;
-  v = is_nan ? 0.0f : v;  // NaN quantizes to the zero point
-  v = v < lo ? lo : v;
-  v = v > hi ? hi : v;
-  int32_t r;
-  if (kRounding == kRoundHalfEven) {
-    r = static_cast<int32_t>((v + 12582912.0f) - 12582912.0f);  // +- 1.5 * 2^23 rounds half to even
-  } else {
-    const int32_t t = static_cast<int32_t>(v);     // truncation toward zero
-    const float frac = v - static_cast<float>(t);  // exact (Sterbenz)
-    r = t + static_cast<int32_t>(frac >= 0.5f) - static_cast<int32_t>(frac <= -0.5f);
-  }
-  return static_cast<uint8_t>(r + zero_point);
-}
-
 // n <= 2^30 elements sharing (scale, zero point); the NaN count fits the 32-bit counter that vectorises.
 template <Rounding kRounding>
-int32_t QuantizeChunk(const float* x, int32_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
+int32_t QuantizeChunkScalar(const float* x, int32_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
                       uint8_t* out) {
   const float lo = static_cast<float>(qmin - zero_point);
   const float hi = static_cast<float>(qmax - zero_point);
@@ -55,9 +35,21 @@ int32_t QuantizeRowPerChannel(const float* x, int32_t n, const float* scale, con
 
 constexpr size_t kChunk = size_t{1} << 30;
 
+// The kernel for runs of one channel: the ISA's when compiled and chosen, else the scalar loop.
+template <Rounding kRounding>
+QuantizeChunkFn SelectQuantizeChunk(Isa isa) {
+#if QINT8_HAVE_AVX2
+  if (isa == kIsaAvx2 || isa == kIsaAvxVnni || isa == kIsaAvx512Vnni) {
+    return kRounding == kRoundHalfEven ? QuantizeChunkEvenAvx2 : QuantizeChunkAwayAvx2;
+  }
+#endif
+  (void)isa;
+  return QuantizeChunkScalar<kRounding>;
+}
+
 template <Rounding kRounding>
 size_t QuantizeLayout(const float* x, const float* scale, const int32_t* zero_point, AxisLayout layout, int32_t qmin,
-                      int32_t qmax, uint8_t* out) {
+                      int32_t qmax, Isa isa, uint8_t* out) {
   size_t nans = 0;
   if (layout.inner == 1 && layout.axis > 1 && layout.axis <= kChunk) {
     const int32_t n = static_cast<int32_t>(layout.axis);
@@ -66,13 +58,14 @@ size_t QuantizeLayout(const float* x, const float* scale, const int32_t* zero_po
     }
     return nans;
   }
+  const QuantizeChunkFn chunk = SelectQuantizeChunk<kRounding>(isa);
   for (size_t o = 0; o < layout.outer; ++o) {
     for (size_t a = 0; a < layout.axis; ++a) {
       const size_t base = (o * layout.axis + a) * layout.inner;
       for (size_t start = 0; start < layout.inner; start += kChunk) {
         const int32_t count = static_cast<int32_t>(std::min(layout.inner - start, kChunk));
         nans += static_cast<size_t>(
-            QuantizeChunk<kRounding>(x + base + start, count, scale[a], zero_point[a], qmin, qmax, out + base + start));
+            chunk(x + base + start, count, scale[a], zero_point[a], qmin, qmax, out + base + start));
       }
     }
   }
@@ -95,9 +88,9 @@ void DequantizeLayout(const T* q, const float* scale, const int32_t* zero_point,
 }  // namespace
 
 size_t Quantize(const float* x, const float* scale, const int32_t* zero_point, AxisLayout layout, int32_t qmin,
-                int32_t qmax, Rounding rounding, uint8_t* out) {
-  return rounding == kRoundHalfEven ? QuantizeLayout<kRoundHalfEven>(x, scale, zero_point, layout, qmin, qmax, out)
-                                    : QuantizeLayout<kRoundHalfAway>(x, scale, zero_point, layout, qmin, qmax, out);
+                int32_t qmax, Rounding rounding, Isa isa, uint8_t* out) {
+  return rounding == kRoundHalfEven ? QuantizeLayout<kRoundHalfEven>(x, scale, zero_point, layout, qmin, qmax, isa, out)
+                                    : QuantizeLayout<kRoundHalfAway>(x, scale, zero_point, layout, qmin, qmax, isa, out);
 }
 
 void DequantizeInt8(const int8_t* q, const float* scale, const int32_t* zero_point, AxisLayout layout, float* out) {

@@ -11,3 +11,5 @@ export { MinMaxObserver, MovingAverageMinMaxObserver, HistogramObserver } from '
 export type { ObserverOptions, PerAxisParams, PerTensorParams } from './quant/observers';
 export { foldBatchNorm } from './quant/batchnorm';
 export type { FoldBatchNormParams } from './quant/batchnorm';
+export { float, quantizationError } from './float';
+export type { FloatOps, FloatConvOptions, FloatDepthwiseConvOptions, FloatFullyConnectedOptions, FloatPoolOptions, FloatAddOptions, FloatSoftmaxOptions, QuantizationError } from './float';

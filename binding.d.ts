@@ -42,4 +42,34 @@ export interface NativeBinding {
   requantize(q: ByteArray, multiplier: Int32Array, shift: Int32Array, scale: Float32Array, zeroPointIn: Int32Array,
     zeroPointOut: Int32Array, outer: number, axis: number, inner: number, profile: NativeProfile, qmin: number,
     qmax: number, out: ByteArray): void;
+
+  // --- Operators (reference kernels). geometry: Int32Array laid out as lib/ops/geometry.ts. ---------
+  // Each writes every element of `out` or throws before writing anything. The …Async twins compute on a
+  // worker thread with the same arguments, keep them alive until they settle, and resolve to undefined.
+
+  /** CONV_2D: input NHWC, filter [Cout, KH, KW, Cin/groups], bias [Cout] or null, out NHWC. */
+  conv2d(input: ByteArray, filter: ByteArray, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
+    scale: Float32Array, geometry: Int32Array, out: ByteArray): void;
+  conv2dAsync(input: ByteArray, filter: ByteArray, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
+    scale: Float32Array, geometry: Int32Array, out: ByteArray): Promise<void>;
+  /** DEPTHWISE_CONV_2D: filter [1, KH, KW, Cin*M]. */
+  depthwiseConv2d(input: ByteArray, filter: ByteArray, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
+    scale: Float32Array, geometry: Int32Array, out: ByteArray): void;
+  depthwiseConv2dAsync(input: ByteArray, filter: ByteArray, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
+    scale: Float32Array, geometry: Int32Array, out: ByteArray): Promise<void>;
+  /** FULLY_CONNECTED: input [B, K], weights [N, K]; an Int32Array out receives the raw accumulators (bias included). */
+  fullyConnected(input: ByteArray, weights: ByteArray, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
+    scale: Float32Array, geometry: Int32Array, out: ByteArray | Int32Array): void;
+  fullyConnectedAsync(input: ByteArray, weights: ByteArray, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
+    scale: Float32Array, geometry: Int32Array, out: ByteArray | Int32Array): Promise<void>;
+  maxPool2d(input: ByteArray, geometry: Int32Array, out: ByteArray): void;
+  maxPool2dAsync(input: ByteArray, geometry: Int32Array, out: ByteArray): Promise<void>;
+  averagePool2d(input: ByteArray, geometry: Int32Array, out: ByteArray): void;
+  averagePool2dAsync(input: ByteArray, geometry: Int32Array, out: ByteArray): Promise<void>;
+  /** ADD with broadcasting (strides over the output index space in the geometry). */
+  add(a: ByteArray, b: ByteArray, geometry: Int32Array, out: ByteArray): void;
+  addAsync(a: ByteArray, b: ByteArray, geometry: Int32Array, out: ByteArray): Promise<void>;
+  /** SOFTMAX over the last axis; int8 in, int8 out (scale 1/256, zero point -128). */
+  softmax(input: Int8Array, geometry: Int32Array, out: Int8Array): void;
+  softmaxAsync(input: Int8Array, geometry: Int32Array, out: Int8Array): Promise<void>;
 }

@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonState>(state);  // deleted by N-API when the environment is torn down
   RegisterInfo(env, exports);
   RegisterQuant(env, exports);
+  RegisterOps(env, exports);
   return exports;
 }
 

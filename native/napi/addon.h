@@ -18,6 +18,7 @@ inline AddonState& State(Napi::Env env) { return *env.GetInstanceData<AddonState
 // Registration of each glue file's functions on the exports object.
 void RegisterInfo(Napi::Env env, Napi::Object exports);
 void RegisterQuant(Napi::Env env, Napi::Object exports);
+void RegisterOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace napi
 }  // namespace qint8

@@ -3,10 +3,13 @@ import type { NativeBinding, NativeProfile } from '../binding';
 import { loaded } from './binding';
 import * as fx from './js/fixedpoint';
 import * as jsQuant from './js/quant';
+import * as jsOps from './js/ops';
 
 /** Everything lib/ computes through: the compute functions of binding.d.ts. */
 export type Kernels = Pick<NativeBinding, 'quantizeMultiplier' | 'multiplyByQuantizedMultiplier' | 'multiplyByFloatScale' |
-  'multiplyByQuantizedMultiplierInt64' | 'quantize' | 'dequantize' | 'requantize'>;
+  'multiplyByQuantizedMultiplierInt64' | 'quantize' | 'dequantize' | 'requantize' |
+  'conv2d' | 'conv2dAsync' | 'depthwiseConv2d' | 'depthwiseConv2dAsync' | 'fullyConnected' | 'fullyConnectedAsync' |
+  'maxPool2d' | 'maxPool2dAsync' | 'averagePool2d' | 'averagePool2dAsync' | 'add' | 'addAsync' | 'softmax' | 'softmaxAsync'>;
 
 export const jsKernels: Kernels = {
   quantizeMultiplier: (real: number, profile: NativeProfile) => fx.quantizeMultiplier(real, profile === 1),
@@ -17,6 +20,20 @@ export const jsKernels: Kernels = {
   quantize: jsQuant.quantize,
   dequantize: jsQuant.dequantize,
   requantize: jsQuant.requantize,
+  conv2d: jsOps.conv2d,
+  conv2dAsync: jsOps.conv2dAsync,
+  depthwiseConv2d: jsOps.depthwiseConv2d,
+  depthwiseConv2dAsync: jsOps.depthwiseConv2dAsync,
+  fullyConnected: jsOps.fullyConnected,
+  fullyConnectedAsync: jsOps.fullyConnectedAsync,
+  maxPool2d: jsOps.maxPool2d,
+  maxPool2dAsync: jsOps.maxPool2dAsync,
+  averagePool2d: jsOps.averagePool2d,
+  averagePool2dAsync: jsOps.averagePool2dAsync,
+  add: jsOps.add,
+  addAsync: jsOps.addAsync,
+  softmax: jsOps.softmax,
+  softmaxAsync: jsOps.softmaxAsync,
 };
 
 /** The native kernels when the addon loaded, else null. */

@@ -1,0 +1,214 @@
+// Prepared operators: weights checked and copied, multipliers derived once at creation; run() only checks
+// the input (and a caller-owned output array) and calls the kernel. A disposed operator throws.
+import type { ByteArray } from '../../binding';
+import type { Kernels } from '../kernels';
+import { kernels } from '../kernels';
+import type { Activation, Padding, Profile, QDType, QTensor, QuantParams } from '../types';
+import { checkQTensor } from '../quant/params';
+import { numel, rangeError, shapeArg, shapeText, typeError } from '../validate';
+import { activationParams, checkElementCount, perTensorParamsArg, plainObjectArg, rejectOnThrow, resultTensor, TensorParams } from './common';
+import { ConvPlan, convGeometry, planConv, runConvKernel, runConvKernelAsync } from './conv';
+import { allocateFcOutput, FcPlan, fcGeometry, fcResult, planFc, runFcKernel, runFcKernelAsync } from './fully-connected';
+
+/** An operator with its weights packed once. `Result` is a QTensor, or an Int32Array for a raw fully-connected layer. */
+export interface PreparedOp<Result = QTensor> {
+  /**
+   * Runs on a QTensor (whose scale and zero point must be the prepared input's) or on raw codes with `shape`.
+   * `out`, when given, receives the result and must have exactly its length (Int32Array for raw accumulators).
+   */
+  run(x: QTensor | Int8Array | Uint8Array, shape?: readonly number[], out?: Int8Array | Uint8Array | Int32Array): Result;
+  /** run off the event loop; bad input rejects. */
+  runAsync(x: QTensor | Int8Array | Uint8Array, shape?: readonly number[], out?: Int8Array | Uint8Array | Int32Array): Promise<Result>;
+  /** Releases the packed weights; run and runAsync throw afterwards. */
+  dispose(): void;
+}
+
+export interface PreparedConvParams {
+  filter: QTensor;
+  bias: Int32Array | null;
+  /** The input's quantization (per-tensor); its dtype is the filter's. */
+  input: QuantParams;
+  output: { scale: number; zeroPoint: number };
+  strides?: [number, number];
+  dilations?: [number, number];
+  padding?: Padding;
+  activation?: Activation;
+  profile?: Profile;
+}
+
+export interface PreparedDepthwiseConvParams extends PreparedConvParams {
+  depthMultiplier?: number;
+}
+
+export interface PreparedFullyConnectedParams<Output extends { scale: number; zeroPoint: number } | null = { scale: number; zeroPoint: number } | null> {
+  weights: QTensor;
+  bias: Int32Array | null;
+  input: QuantParams;
+  /** null: run returns the raw int32 accumulators. */
+  output: Output;
+  activation?: Activation;
+  profile?: Profile;
+}
+
+/** A checked run input: its codes and their shape. */
+interface CheckedRun {
+  data: ByteArray;
+  shape: readonly number[];
+}
+
+/** What differs between prepared operators: how an input shape becomes geometry, and the kernel calls. */
+interface Runner<Result> {
+  /** Checks an input shape against the weights (messages name `fn` and the input "x"). */
+  geometry(fn: string, shape: readonly number[]): { geometry: Int32Array; outShape: number[] };
+  allocate(n: number): ByteArray | Int32Array;
+  result(outShape: readonly number[], out: ByteArray | Int32Array): Result;
+  run(k: Kernels, x: ByteArray, geometry: Int32Array, out: ByteArray | Int32Array): void;
+  runAsync(k: Kernels, x: ByteArray, geometry: Int32Array, out: ByteArray | Int32Array): Promise<void>;
+  /** The shape of a raw input when none is given, or null when it is required. */
+  defaultShape(length: number): readonly number[] | null;
+  /** The typed array the output must be. */
+  outType: Int8ArrayConstructor | Uint8ArrayConstructor | Int32ArrayConstructor;
+}
+
+/** Checks x (QTensor or raw codes of the prepared dtype) against the prepared input parameters. */
+function checkRunInput(fn: string, dtype: QDType, input: TensorParams, x: unknown, shape: unknown, defaultShape: (n: number) => readonly number[] | null): CheckedRun {
+  const codes = dtype === 'int8' ? Int8Array : Uint8Array;
+  if (ArrayBuffer.isView(x)) {
+    if (!(x instanceof codes)) throw typeError(fn, 'x', `a QTensor or an ${codes.name} (the prepared dtype is '${dtype}')`, x);
+    const given = shape === undefined ? defaultShape(x.length) : shapeArg(fn, 'shape', shape);
+    if (given === null) throw typeError(fn, 'shape', 'an array of non-negative integers when x is a typed array', shape);
+    if (numel(given) !== x.length) throw rangeError(fn, 'x', `of length ${numel(given)} for shape ${shapeText(given)}`, x);
+    return { data: x, shape: given };
+  }
+  const t = checkQTensor(fn, 'x', x);
+  if (t.dtype !== dtype) throw rangeError(fn, 'x.dtype', `'${dtype}' (the prepared dtype)`, t.dtype);
+  const p = activationParams(fn, 'x', t);
+  if (p.scale !== input.scale) throw rangeError(fn, 'x.scale', `${input.scale} (the prepared input scale)`, p.scale);
+  if (p.zeroPoint !== input.zeroPoint) throw rangeError(fn, 'x.zeroPoint', `${input.zeroPoint} (the prepared input zero point)`, p.zeroPoint);
+  if (shape !== undefined) {
+    const given = shapeArg(fn, 'shape', shape);
+    if (shapeText(given) !== shapeText(t.shape)) throw rangeError(fn, 'shape', `undefined or x.shape ${shapeText(t.shape)}`, given);
+  }
+  return { data: t.data, shape: t.shape };
+}
+
+function makePrepared<Result>(name: string, dtype: QDType, input: TensorParams, runner: Runner<Result>): PreparedOp<Result> {
+  let disposed = false;
+  const start = (fn: string, x: unknown, shape: unknown, out: unknown) => {
+    if (disposed) throw new Error(`${fn}: the prepared operator was disposed`);
+    const checked = checkRunInput(fn, dtype, input, x, shape, (n) => runner.defaultShape(n));
+    checkElementCount(fn, 'x.shape', checked.shape);
+    const { geometry, outShape } = runner.geometry(fn, checked.shape);
+    const n = numel(outShape);
+    let target: ByteArray | Int32Array;
+    if (out === undefined) {
+      target = runner.allocate(n);
+    } else {
+      if (!(out instanceof runner.outType)) throw typeError(fn, 'out', `an ${runner.outType.name}`, out);
+      if (out.length !== n) throw rangeError(fn, 'out', `of length ${n} for output shape ${shapeText(outShape)}`, out);
+      target = out;
+    }
+    return { x: checked.data, geometry, out: target, result: runner.result(outShape, target) };
+  };
+  return {
+    run(x, shape, out) {
+      const k = kernels();
+      const c = start(`${name}.run`, x, shape, out);
+      runner.run(k, c.x, c.geometry, c.out);
+      return c.result;
+    },
+    runAsync(x, shape, out) {
+      const k = kernels();
+      return rejectOnThrow(() => {
+        const c = start(`${name}.runAsync`, x, shape, out);
+        return runner.runAsync(k, c.x, c.geometry, c.out).then(() => c.result);
+      });
+    },
+    dispose() {
+      disposed = true;
+    },
+  };
+}
+
+/** A copy of the plan's weights and bias, so later changes to the caller's arrays do not reach the operator. */
+function ownConvPlan(plan: ConvPlan): ConvPlan {
+  return { ...plan, filter: plan.filter.slice(), bias: plan.bias === null ? null : plan.bias.slice() };
+}
+
+function createConv(fn: string, depthwise: boolean, p: unknown): PreparedOp<QTensor> {
+  const o = plainObjectArg(fn, 'p', p, 'an object { filter, bias, input, output, ...options }');
+  const k = kernels();
+  const dtype = checkQTensor(fn, 'p.filter', o.filter).dtype;
+  const input = perTensorParamsArg(fn, 'p.input', o.input, dtype);
+  const plan = ownConvPlan(planConv({ fn, filter: 'p.filter', bias: 'p.bias', output: 'p.output', option: 'p.' }, depthwise, k, dtype, input,
+    o.filter, o.bias, o.output, o));
+  let packed: ConvPlan | null = plan;
+  const live = (): ConvPlan => packed as ConvPlan; // makePrepared refuses calls after dispose
+  const op = makePrepared<QTensor>(depthwise ? 'depthwiseConv2d' : 'conv2d', dtype, input, {
+    geometry: (runFn, shape) => {
+      if (shape.length !== 4) throw rangeError(runFn, 'x.shape', 'of rank 4 (NHWC)', shape);
+      return convGeometry(live(), shape, 'x', runFn);
+    },
+    allocate: (n) => (dtype === 'int8' ? new Int8Array(n) : new Uint8Array(n)),
+    result: (outShape, out) => resultTensor(dtype, outShape, out as ByteArray, live().output),
+    run: (kk, x, g, out) => runConvKernel(kk, live(), x, g, out as ByteArray),
+    runAsync: (kk, x, g, out) => runConvKernelAsync(kk, live(), x, g, out as ByteArray),
+    defaultShape: () => null,
+    outType: dtype === 'int8' ? Int8Array : Uint8Array,
+  });
+  return {
+    run: op.run,
+    runAsync: op.runAsync,
+    dispose() {
+      op.dispose();
+      packed = null;
+    },
+  };
+}
+
+/** CONV_2D with the filter packed once (see conv2d): p = { filter, bias, input, output, strides?, dilations?, padding?, activation?, profile? }. */
+export function createConv2d(p: PreparedConvParams): PreparedOp<QTensor> {
+  return createConv('createConv2d', false, p);
+}
+
+/** DEPTHWISE_CONV_2D with the filter packed once (see depthwiseConv2d); p as createConv2d plus depthMultiplier. */
+export function createDepthwiseConv2d(p: PreparedDepthwiseConvParams): PreparedOp<QTensor> {
+  return createConv('createDepthwiseConv2d', true, p);
+}
+
+/**
+ * FULLY_CONNECTED with the weights packed once (see fullyConnected). run(x) accepts raw codes without a shape
+ * ([length/K, K]). With output null, run returns the raw int32 accumulators and `out` must be an Int32Array.
+ */
+export function createFullyConnected(p: PreparedFullyConnectedParams<{ scale: number; zeroPoint: number }>): PreparedOp<QTensor>;
+export function createFullyConnected(p: PreparedFullyConnectedParams<null>): PreparedOp<Int32Array>;
+export function createFullyConnected(p: PreparedFullyConnectedParams): PreparedOp<QTensor | Int32Array>;
+export function createFullyConnected(p: PreparedFullyConnectedParams): PreparedOp<QTensor | Int32Array> {
+  const fn = 'createFullyConnected';
+  const o = plainObjectArg(fn, 'p', p, 'an object { weights, bias, input, output, activation?, profile? }');
+  const k = kernels();
+  const weights = checkQTensor(fn, 'p.weights', o.weights);
+  const dtype = weights.dtype;
+  const input = perTensorParamsArg(fn, 'p.input', o.input, dtype);
+  const planned = planFc({ fn, weights: 'p.weights', bias: 'p.bias', output: 'p.output', option: 'p.' }, k, dtype, input, o.weights, o.bias, o.output, o);
+  let packed: FcPlan | null = { ...planned, weights: planned.weights.slice(), bias: planned.bias === null ? null : planned.bias.slice() };
+  const live = (): FcPlan => packed as FcPlan;
+  const raw = planned.output === null;
+  const op = makePrepared<QTensor | Int32Array>('fullyConnected', dtype, input, {
+    geometry: (runFn, shape) => fcGeometry(live(), shape, 'x', runFn),
+    allocate: (n) => allocateFcOutput(live(), n),
+    result: (outShape, out) => fcResult(live(), outShape, out),
+    run: (kk, x, g, out) => runFcKernel(kk, live(), x, g, out),
+    runAsync: (kk, x, g, out) => runFcKernelAsync(kk, live(), x, g, out),
+    defaultShape: (n) => (n % planned.depth === 0 ? [n / planned.depth, planned.depth] : [n]),
+    outType: raw ? Int32Array : dtype === 'int8' ? Int8Array : Uint8Array,
+  });
+  return {
+    run: op.run,
+    runAsync: op.runAsync,
+    dispose() {
+      op.dispose();
+      packed = null;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 // The `qint8` command line: `info` (backend, ISA, threads) and `bench` (benchmark tables).
 import { backend } from './backend';
 
-const USAGE = 'usage: qint8 info | qint8 bench [--json FILE] [--rounds N] [--quick]';
+const USAGE = 'usage: qint8 info | qint8 bench [--json FILE] [--rounds N] [--quick] [--only quant,gemm,conv] [--threads 1,2] [--vs onnxruntime|none]';
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

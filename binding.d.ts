@@ -17,12 +17,34 @@ export interface NativeInfo {
   /** Both supported and compiled, best last. */
   usableIsas: string[];
   napiVersion: number;
+  /** Threads a compute call of this environment may use (setThreads), and the pool's size. */
+  threads: number;
+  maxThreads: number;
+}
+
+/** A FULLY_CONNECTED whose int8 weights are packed once for the environment's GEMM kernel. */
+export interface NativePreparedFullyConnected {
+  /** input [batches, K] int8 -> out [batches, N] int8. */
+  run(input: Int8Array, batches: number, out: Int8Array): void;
+  runAsync(input: Int8Array, batches: number, out: Int8Array): Promise<void>;
+  /** Frees the packed weights (in-flight async runs keep them until they finish); run throws afterwards. */
+  dispose(): void;
+  /** The GEMM kernel the weights were packed for, or null after dispose. */
+  kernel(): string | null;
 }
 
 export interface NativeBinding {
   info(): NativeInfo;
   /** Forces a usable family for this environment; returns its name. */
   setIsa(isa: string): string;
+  /** Threads a compute call may use (clamped to the pool size); returns the count in effect. */
+  setThreads(n: number): number;
+  /**
+   * Packs int8 weights [N, K] (zero point 0) for the GEMM: bias or null, requantization arrays as for
+   * fullyConnected, geometry laid out as FcField (Batches ignored). int8 input and output only.
+   */
+  createFullyConnected(weights: Int8Array, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
+    scale: Float32Array, geometry: Int32Array): NativePreparedFullyConnected;
 
   /** TFLite QuantizeMultiplier: [multiplier, shift]. */
   quantizeMultiplier(real: number, profile: NativeProfile): [number, number];

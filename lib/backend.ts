@@ -15,19 +15,20 @@ export interface BackendInfo {
   compiledIsas?: string[];
 }
 
-let threadCount = 1;
-
 export function backend(): BackendInfo {
   const native = loaded.native;
   if (native === null || kernels() !== nativeKernels) {
     return { name: 'js', isa: 'js', threads: 1, reason: loaded.reason ?? 'the pure-TypeScript kernels were selected' };
   }
   const info = native.info();
-  return { name: 'native', isa: info.isa, threads: threadCount, cpuIsas: info.cpuIsas, compiledIsas: info.compiledIsas };
+  return { name: 'native', isa: info.isa, threads: info.threads, cpuIsas: info.cpuIsas, compiledIsas: info.compiledIsas };
 }
 
-/** Sets the number of threads the native kernels may use (1 until the thread pool lands). */
+/**
+ * Sets how many threads one native call may use (default: every core; clamped to the core count). Results are
+ * identical for any count. The TypeScript backend always runs on the calling thread.
+ */
 export function setThreads(n: number): void {
   integerArg('setThreads', 'n', n, 1, 1024);
-  threadCount = 1;
+  loaded.native?.setThreads(n);
 }

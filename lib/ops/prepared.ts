@@ -1,8 +1,10 @@
 // Prepared operators: weights checked and copied, multipliers derived once at creation; run() only checks
 // the input (and a caller-owned output array) and calls the kernel. A disposed operator throws.
-import type { ByteArray } from '../../binding';
+import type { ByteArray, NativePreparedFullyConnected } from '../../binding';
+import { loaded } from '../binding';
+import { FcField } from './geometry';
 import type { Kernels } from '../kernels';
-import { kernels } from '../kernels';
+import { kernels, nativeKernels } from '../kernels';
 import type { Activation, Padding, Profile, QDType, QTensor, QuantParams } from '../types';
 import { checkQTensor } from '../quant/params';
 import { numel, rangeError, shapeArg, shapeText, typeError } from '../validate';
@@ -194,21 +196,55 @@ export function createFullyConnected(p: PreparedFullyConnectedParams): PreparedO
   let packed: FcPlan | null = { ...planned, weights: planned.weights.slice(), bias: planned.bias === null ? null : planned.bias.slice() };
   const live = (): FcPlan => packed as FcPlan;
   const raw = planned.output === null;
+  // int8 -> int8 on the native backend: the weights are packed once for the SIMD GEMM of this environment
+  let gemm: NativePreparedFullyConnected | null = k === nativeKernels ? packNativeGemm(planned) : null;
+  const onGemm = (kk: Kernels): NativePreparedFullyConnected | null => (kk === nativeKernels ? gemm : null);
   const op = makePrepared<QTensor | Int32Array>('fullyConnected', dtype, input, {
     geometry: (runFn, shape) => fcGeometry(live(), shape, 'x', runFn),
     allocate: (n) => allocateFcOutput(live(), n),
     result: (outShape, out) => fcResult(live(), outShape, out),
-    run: (kk, x, g, out) => runFcKernel(kk, live(), x, g, out),
-    runAsync: (kk, x, g, out) => runFcKernelAsync(kk, live(), x, g, out),
+    run: (kk, x, g, out) => {
+      const native = onGemm(kk);
+      if (native) native.run(x as Int8Array, g[FcField.Batches], out as Int8Array);
+      else runFcKernel(kk, live(), x, g, out);
+    },
+    runAsync: (kk, x, g, out) => {
+      const native = onGemm(kk);
+      return native ? native.runAsync(x as Int8Array, g[FcField.Batches], out as Int8Array) : runFcKernelAsync(kk, live(), x, g, out);
+    },
     defaultShape: (n) => (n % planned.depth === 0 ? [n / planned.depth, planned.depth] : [n]),
     outType: raw ? Int32Array : dtype === 'int8' ? Int8Array : Uint8Array,
   });
+  const { depth, units } = planned;
   return {
-    run: op.run,
+    run(x, shape, out) {
+      // The hot path: raw int8 codes into a caller-owned output of the right length, nothing else to check.
+      const native = gemm !== null ? onGemm(kernels()) : null;
+      if (native !== null && shape === undefined && x instanceof Int8Array && out instanceof Int8Array) {
+        const batches = x.length / depth;
+        if (Number.isInteger(batches) && out.length === batches * units) {
+          native.run(x, batches, out);
+          return resultTensor('int8', [batches, units], out, planned.output as TensorParams);
+        }
+      }
+      return op.run(x, shape, out);
+    },
     runAsync: op.runAsync,
     dispose() {
       op.dispose();
+      gemm?.dispose();
+      gemm = null;
       packed = null;
     },
   };
+}
+
+/** The weights packed for the native GEMM when the layer is int8 -> int8, else null (the reference kernel runs). */
+function packNativeGemm(plan: FcPlan): NativePreparedFullyConnected | null {
+  const native = loaded.native;
+  if (native === null || plan.dtype !== 'int8' || plan.output === null) return null;
+  const r = plan.requant;
+  if (r.profile !== 2 && r.multiplier.some((m) => m < 0)) return null;
+  const { geometry } = fcGeometry(plan, [0, plan.depth], 'x');
+  return native.createFullyConnected(plan.weights as Int8Array, plan.bias, r.multiplier, r.shift, r.scale, geometry);
 }

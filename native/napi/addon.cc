@@ -2,16 +2,20 @@
 // with its state held per environment, never in globals.
 #include "addon.h"
 
+#include "qint8/threadpool.h"
+
 namespace qint8 {
 namespace napi {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   AddonState* state = new AddonState();
   state->isa = BestIsa();
+  state->threads = ThreadPoolSize();
   env.SetInstanceData<AddonState>(state);  // deleted by N-API when the environment is torn down
   RegisterInfo(env, exports);
   RegisterQuant(env, exports);
   RegisterOps(env, exports);
+  RegisterPrepared(env, exports);
   return exports;
 }
 

@@ -4,6 +4,8 @@
 
 #include <napi.h>
 
+#include <cstddef>
+
 #include "qint8/isa.h"
 
 namespace qint8 {
@@ -11,6 +13,8 @@ namespace napi {
 
 struct AddonState {
   Isa isa = kIsaScalar;  // the kernel family this environment runs
+  size_t threads = 1;    // threads a compute call may use (setThreads), at most ThreadPoolSize()
+  Napi::FunctionReference prepared_fully_connected;  // constructor of PreparedFullyConnected
 };
 
 inline AddonState& State(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
@@ -19,6 +23,7 @@ inline AddonState& State(Napi::Env env) { return *env.GetInstanceData<AddonState
 void RegisterInfo(Napi::Env env, Napi::Object exports);
 void RegisterQuant(Napi::Env env, Napi::Object exports);
 void RegisterOps(Napi::Env env, Napi::Object exports);
+void RegisterPrepared(Napi::Env env, Napi::Object exports);
 
 }  // namespace napi
 }  // namespace qint8

@@ -1,9 +1,11 @@
 // Glue for backend introspection: the chosen kernel family, what the CPU and the build offer.
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "addon.h"
 #include "convert.h"
+#include "qint8/threadpool.h"
 
 namespace qint8 {
 namespace napi {
@@ -23,6 +25,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   result.Set("compiledIsas", IsaList(env, CompiledIsas()));
   result.Set("usableIsas", IsaList(env, UsableIsas()));
   result.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  result.Set("threads", Napi::Number::New(env, static_cast<double>(State(env).threads)));
+  result.Set("maxThreads", Napi::Number::New(env, static_cast<double>(ThreadPoolSize())));
   return result;
 }
 
@@ -39,11 +43,20 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, IsaName(isa));
 }
 
+// setThreads(n): threads a compute call of this environment may use, clamped to the pool; returns the count.
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t requested = IntArg(info, 0, "threads", 1, 1 << 16);
+  State(env).threads = std::min<size_t>(static_cast<size_t>(requested), ThreadPoolSize());
+  return Napi::Number::New(env, static_cast<double>(State(env).threads));
+}
+
 }  // namespace
 
 void RegisterInfo(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
 }
 
 }  // namespace napi

@@ -11,6 +11,7 @@
 
 #include "addon.h"
 #include "convert.h"
+#include "qint8/gemm.h"
 #include "qint8/ops.h"
 
 namespace qint8 {
@@ -18,6 +19,9 @@ namespace napi {
 namespace {
 
 constexpr int64_t kMaxElements = int64_t{1} << 48;
+// A stateless FULLY_CONNECTED packs its weights for the SIMD GEMM only from this many rows on; below, packing
+// costs more than the scalar reference loop saves.
+constexpr int32_t kMinGemmBatches = 4;
 
 // Bytes an operator reads. Sync calls point into the caller's arrays; async work points into its own copies.
 struct ArrayView {
@@ -170,11 +174,42 @@ ConvCall ParseDepthwiseConv2d(const Napi::CallbackInfo& info, Napi::TypedArray* 
 // FULLY_CONNECTED: input, weights, bias|null, multiplier, shift, scale, geometry, out (bytes or Int32Array).
 struct FullyConnectedCall {
   ArrayView input, weights, bias, multiplier, shift, scale;
-  bool input_signed = true, weights_signed = true, has_bias = false, raw_accumulators = false;
+  bool input_signed = true, weights_signed = true, out_signed = true, has_bias = false, raw_accumulators = false;
   std::array<int32_t, fc_field::kCount> geometry{};
+  Isa isa = kIsaScalar;  // the environment's kernel family and thread count, read on the main thread
+  size_t threads = 1;
 
   std::array<ArrayView*, 6> Inputs() { return {&input, &weights, &bias, &multiplier, &shift, &scale}; }
+
+  // int8 x int8 -> int8 with enough rows to repay packing the weights: the SIMD GEMM of the environment's ISA.
+  bool UsesGemm() const {
+    using namespace fc_field;
+    if (raw_accumulators || !input_signed || !weights_signed || !out_signed || geometry[kFilterOffset] != 0) return false;
+    if (geometry[kBatches] < kMinGemmBatches || geometry[kUnits] == 0) return false;
+    if (geometry[kProfile] == kProfileXnnpackFp32) return true;
+    const size_t channels = geometry[kPerChannel] ? static_cast<size_t>(geometry[kUnits]) : 1;
+    for (size_t c = 0; c < channels; ++c) {
+      if (multiplier.As<int32_t>()[c] < 0) return false;  // PackGemmWeights takes multipliers in [0, 2^31)
+    }
+    return true;
+  }
+
+  void RunGemmPath(uint8_t* out) const {
+    using namespace fc_field;
+    const bool fp32 = geometry[kProfile] == kProfileXnnpackFp32;
+    PackedGemmWeights packed;
+    PackGemmWeights(GemmKernelFor(isa), weights.As<int8_t>(), static_cast<size_t>(geometry[kUnits]),
+                    static_cast<size_t>(geometry[kDepth]), has_bias ? bias.As<int32_t>() : nullptr, -geometry[kInputOffset],
+                    fp32 ? nullptr : multiplier.As<int32_t>(), fp32 ? nullptr : shift.As<int32_t>(),
+                    fp32 ? scale.As<float>() : nullptr, geometry[kPerChannel] != 0, &packed);
+    const GemmOutput output{static_cast<Profile>(geometry[kProfile]), geometry[kOutputOffset], geometry[kActivationMin],
+                            geometry[kActivationMax]};
+    RunGemm(packed, static_cast<size_t>(geometry[kBatches]), input.As<int8_t>(), packed.k, reinterpret_cast<int8_t*>(out),
+            packed.n, output, threads);
+  }
+
   void Run(uint8_t* out) const {
+    if (UsesGemm()) return RunGemmPath(out);
     const ByteTensor x{input.data, input_signed}, w{weights.data, weights_signed};
     const int32_t* bias_data = has_bias ? bias.As<int32_t>() : nullptr;
     if (raw_accumulators) {
@@ -195,7 +230,9 @@ FullyConnectedCall ParseFullyConnected(const Napi::CallbackInfo& info, Napi::Typ
   Napi::TypedArray bias;
   call.has_bias = OptionalInt32Arg(info, 2, "bias", &bias);
   const std::array<int32_t, kCount> g = call.geometry = GeometryArg<kCount>(info, 6);
-  bool out_signed = true;
+  bool& out_signed = call.out_signed;
+  call.isa = State(env).isa;
+  call.threads = State(env).threads;
   call.raw_accumulators = info.Length() > 7 && info[7].IsTypedArray() &&
                           info[7].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
   *out = call.raw_accumulators ? info[7].As<Napi::TypedArray>() : ByteArrayArg(info, 7, "out", &out_signed);

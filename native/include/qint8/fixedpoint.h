@@ -19,6 +19,11 @@ enum Profile : int32_t {
 
 inline bool IsValidProfile(int32_t p) { return p >= 0 && p <= 2; }
 
+// The arithmetic below has internal linkage (an anonymous namespace): every translation unit, including those
+// compiled with ISA flags, gets its own copy, so the linker can never hand baseline code a copy that was
+// compiled with AVX2 or Neon-extension instructions.
+namespace {
+
 // SaturatingRoundingDoublingHighMul(a, b).
 // Returns the high 32 bits of 2*a*b, rounded: floor((a*b + 2^30) / 2^31), computed exactly in 64 bits.
 // Reading the integers: with a, b as Q0.31 fractions in [-1, 1), the result is their Q0.31 product.
@@ -88,6 +93,8 @@ inline int32_t MultiplyByQuantizedMultiplierInt64(int64_t x, int32_t multiplier,
   const int64_t rounded = x * static_cast<int64_t>(reduced) + (int64_t{1} << (total_shift - 1));
   return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(rounded >> total_shift)));
 }
+
+}  // namespace
 
 }  // namespace qint8
 

@@ -11,6 +11,8 @@ namespace qint8 {
 // One element: v = x / scale already divided in float32. Clamping to the integer bounds [lo, hi]
 // (= [qmin - z, qmax - z]) before rounding equals rounding then clamping (the bounds are integers and
 // rounding is monotonic), and keeps |v| <= 2^10, small enough for the exact tricks below.
+namespace {  // internal linkage: scalar and ISA translation units each keep their own copy
+
 template <Rounding kRounding>
 inline uint8_t QuantizeElement(float v, float lo, float hi, int32_t zero_point, int32_t& nans) {
   const int32_t is_nan = v != v;
@@ -29,6 +31,8 @@ inline uint8_t QuantizeElement(float v, float lo, float hi, int32_t zero_point, 
   return static_cast<uint8_t>(r + zero_point);
 }
 
+}  // namespace
+
 // A run of elements sharing (scale, zero point), n <= 2^30: the signature of every ISA's quantize kernel.
 // Returns the number of NaN inputs.
 using QuantizeChunkFn = int32_t (*)(const float* x, int32_t n, float scale, int32_t zero_point, int32_t qmin,
@@ -38,6 +42,12 @@ using QuantizeChunkFn = int32_t (*)(const float* x, int32_t n, float scale, int3
 int32_t QuantizeChunkAwayAvx2(const float* x, int32_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
                               uint8_t* out);
 int32_t QuantizeChunkEvenAvx2(const float* x, int32_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
+                              uint8_t* out);
+
+// Defined in quantize-neon.cc, compiled only where the Neon family is (QINT8_HAVE_NEON, arm64).
+int32_t QuantizeChunkAwayNeon(const float* x, int32_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
+                              uint8_t* out);
+int32_t QuantizeChunkEvenNeon(const float* x, int32_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
                               uint8_t* out);
 
 }  // namespace qint8

@@ -43,6 +43,12 @@ QuantizeChunkFn SelectQuantizeChunk(Isa isa) {
     return kRounding == kRoundHalfEven ? QuantizeChunkEvenAvx2 : QuantizeChunkAwayAvx2;
   }
 #endif
+#if QINT8_HAVE_NEON
+  // The dot-product and matrix-multiply families run the plain Neon quantize kernel (it is all they need).
+  if (isa == kIsaNeon || isa == kIsaNeonDot || isa == kIsaNeonI8mm) {
+    return kRounding == kRoundHalfEven ? QuantizeChunkEvenNeon : QuantizeChunkAwayNeon;
+  }
+#endif
   (void)isa;
   return QuantizeChunkScalar<kRounding>;
 }

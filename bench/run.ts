@@ -1,19 +1,21 @@
-// `npx qint8 bench [--json FILE] [--rounds N] [--quick] [--only quant|gemm|conv] [--threads 1,2] [--vs onnxruntime|none]`:
+// `npx qint8 bench [--json FILE] [--rounds N] [--quick] [--only quant|gemm|conv|models] [--threads 1,2] [--vs onnxruntime|none]`:
 // runs the benchmark sections and prints, with the machine it ran on, one table per section: the quantization
-// math (native vs js) and GEMM / conv GOPS of qint8 side by side with onnxruntime-node when it is installed.
+// math (native vs js), GEMM / conv GOPS of qint8 side by side with onnxruntime-node when it is installed, and
+// whole .tflite model latency (native 1 thread, js, and @tensorflow/tfjs-tflite when it is installed).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { backend } from '../lib';
 import { packageRoot } from '../lib/binding';
 import { convSection } from './conv';
+import { modelsSection } from './models';
 import { gemmSection } from './gemm';
 import { BenchResult, formatTable, progressBar, runBench } from './harness';
 import { loadOnnxruntime, Peer } from './peers';
 import { quantCases } from './quant';
 import { CheckRecord, Section, useThreads, versusColumns } from './versus';
 
-export const SECTIONS = ['quant', 'gemm', 'conv'] as const;
+export const SECTIONS = ['quant', 'gemm', 'conv', 'models'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchArgs {
@@ -22,11 +24,11 @@ export interface BenchArgs {
   minSampleSeconds: number;
   only: SectionName[];
   threads: number[];
-  /** The peer to compare with: 'onnxruntime' (default, when installed) or 'none'. */
+  /** The peer to compare with: 'onnxruntime' (default, when installed; the models section uses tfjs-tflite) or 'none'. */
   vs: 'onnxruntime' | 'none';
 }
 
-const USAGE = 'expected --json FILE, --rounds N, --quick, --only quant|gemm|conv, --threads 1,2, --vs onnxruntime|none';
+const USAGE = 'expected --json FILE, --rounds N, --quick, --only quant|gemm|conv|models, --threads 1,2, --vs onnxruntime|none';
 
 function value(argv: string[], i: number, flag: string): string {
   const v = argv[i + 1];
@@ -95,7 +97,7 @@ export async function benchMain(argv: string[]): Promise<void> {
   console.log(`backend: ${info.name}, isa ${info.isa}${info.reason ? ` (${info.reason})` : ''}; median of ${args.rounds} alternating rounds, ` +
     `samples of >= ${args.minSampleSeconds * 1000} ms after a warm-up`);
 
-  const needsPeer = args.only.some((s) => s !== 'quant');
+  const needsPeer = args.only.some((s) => s === 'gemm' || s === 'conv');
   let peer: Peer | null = null;
   let peerInfo: Record<string, unknown> = { skipped: needsPeer ? 'not requested (--vs none)' : 'no section compares with a peer' };
   if (needsPeer && args.vs === 'none') console.log('--vs none: peer columns skipped');
@@ -127,7 +129,7 @@ export async function benchMain(argv: string[]): Promise<void> {
     }
   }
 
-  const reports: Partial<Record<SectionName, SectionReport>> = {};
+  const reports: Partial<Record<SectionName, SectionReport & { peer?: Record<string, unknown> }>> = {};
   const bench = { rounds: args.rounds, minSampleSeconds: args.minSampleSeconds };
   for (const name of args.only) {
     console.log('');
@@ -136,6 +138,27 @@ export async function benchMain(argv: string[]): Promise<void> {
       const results = await runBench(quantCases(), { ...bench, onProgress: progressBar('quant') });
       console.log(formatTable(results));
       reports.quant = { results, checks: [], notes: [] };
+      continue;
+    }
+    if (name === 'models') {
+      console.log('## models: loadTflite + run, one inference, µs (median); qint8/tfjs > 1: qint8 faster');
+      try {
+        const section = await modelsSection({ withPeer: args.vs !== 'none' });
+        try {
+          const results = await runBench(section.cases, { ...bench, onProgress: progressBar('models') });
+          useThreads(initialThreads);
+          console.log(formatTable(results, { columns: section.columns, cell: 'rate' }));
+          for (const r of results) if (r.error !== undefined) section.notes.push(`${r.name} / ${r.contender} failed: ${r.error}`);
+          for (const n of section.notes) console.log(n);
+          reports.models = { results, checks: section.checks, notes: section.notes, peer: section.peer };
+        } finally {
+          section.dispose();
+        }
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        console.log(`models section skipped: ${why}`);
+        reports.models = { results: [], checks: [], notes: [`skipped: ${why}`] };
+      }
       continue;
     }
     const title = name === 'gemm'

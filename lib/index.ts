@@ -25,3 +25,5 @@ export { softmax, softmaxAsync } from './ops/softmax';
 export type { SoftmaxOptions } from './ops/softmax';
 export { createConv2d, createDepthwiseConv2d, createFullyConnected } from './ops/prepared';
 export type { PreparedOp, PreparedConvParams, PreparedDepthwiseConvParams, PreparedFullyConnectedParams } from './ops/prepared';
+export { loadTflite } from './tflite';
+export type { InspectedTensor, TfliteLoadOptions, TensorInfo, TfliteInput, TfliteModel, TfliteOutput } from './tflite';

@@ -1,6 +1,9 @@
 // Pure-TypeScript twins of native/include/qint8/fixedpoint.h, exact for every int32 input.
 // 64-bit products are formed from 16-bit limbs so that every intermediate double is an exact integer.
 
+// Math's functions bound once: hot loops then avoid a global lookup per call (costly in vm contexts such as jest).
+const { abs: mathAbs, floor: mathFloor, fround: mathFround, round: mathRound, sign: mathSign, trunc: mathTrunc } = Math;
+
 const TWO_16 = 65536;
 const TWO_31 = 2147483648;
 const TWO_32 = 4294967296;
@@ -14,7 +17,7 @@ function mul64(a: number, b: number, out: Float64Array): void {
   const bh = b >> 16;
   const bl = b & 0xffff;
   const t = (ah * bl + al * bh) * TWO_16 + al * bl; // |t| < 2^50: exact
-  const carry = Math.floor(t / TWO_32);
+  const carry = mathFloor(t / TWO_32);
   out[0] = ah * bh + carry;
   out[1] = t - carry * TWO_32;
 }
@@ -32,7 +35,7 @@ export function saturatingRoundingDoublingHighMul(a: number, b: number): number 
   const bl = b & 0xffff;
   // a*b = ah*bh*2^32 + mid*2^16 + al*bl; the part below 2^32 stays exact (< 2^50).
   const low = (ah * bl + al * bh) * TWO_16 + al * bl + 1073741824;
-  return (2 * ah * bh + Math.floor(low / TWO_31)) | 0;
+  return (2 * ah * bh + mathFloor(low / TWO_31)) | 0;
 }
 
 /** RoundingDivideByPOT(x, n), 0 <= n <= 31: x / 2^n rounded half away from zero. */
@@ -66,28 +69,28 @@ export function multiplyByQuantizedMultiplierSingle(x: number, multiplier: numbe
   } else {
     hi += 2 ** (totalShift - 33);
   }
-  if (totalShift >= 32) return Math.floor(hi / 2 ** (totalShift - 32)) | 0;
+  if (totalShift >= 32) return mathFloor(hi / 2 ** (totalShift - 32)) | 0;
   // floor((hi*2^32 + lo) / 2^ts) mod 2^32 = (hi mod 2^ts) * 2^(32-ts) + floor(lo / 2^ts)
   const p = 2 ** totalShift;
   const hiMod = ((hi % p) + p) % p;
-  return (hiMod * 2 ** (32 - totalShift) + Math.floor(lo / p)) | 0;
+  return (hiMod * 2 ** (32 - totalShift) + mathFloor(lo / p)) | 0;
 }
 
 /** Round half away from zero (C std::round), exact for every double. */
 export function roundHalfAway(v: number): number {
-  const t = Math.trunc(v);
-  return (Math.abs(v - t) >= 0.5 ? t + Math.sign(v) : t) + 0; // + 0 turns -0 into 0
+  const t = mathTrunc(v);
+  return (mathAbs(v - t) >= 0.5 ? t + mathSign(v) : t) + 0; // + 0 turns -0 into 0
 }
 
 /** Round half to even (IEEE default, cvtps2dq / vcvtnq), exact for every double. */
 export function roundHalfEven(v: number): number {
-  const r = Math.round(v); // half toward +infinity
+  const r = mathRound(v); // half toward +infinity
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** xnnpack-fp32: round_half_even(f32(f32(x) * scale)) saturated to int32; scale is a float32. */
 export function multiplyByFloatScale(x: number, scale: number): number {
-  const y = Math.fround(Math.fround(x) * scale);
+  const y = mathFround(mathFround(x) * scale);
   if (!(y > -TWO_31)) return INT32_MIN;
   if (y >= TWO_31) return INT32_MAX;
   return roundHalfEven(y) | 0;

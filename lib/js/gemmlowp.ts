@@ -3,6 +3,9 @@
 // A FixedPoint<int32, n> is kept as its raw int32; n is named in each comment ("Qn" = n integer bits).
 import { INT32_MAX, INT32_MIN, roundingDivideByPOT, saturatingRoundingDoublingHighMul } from './fixedpoint';
 
+// Math's functions bound once: hot loops then avoid a global lookup per call (costly in vm contexts such as jest).
+const { clz32: mathClz32, trunc: mathTrunc } = Math;
+
 const srdhm = saturatingRoundingDoublingHighMul;
 
 /** SaturatingRoundingMultiplyByPOT<exponent> for exponent in [1, 30]: x * 2^exponent saturated to int32. */
@@ -16,7 +19,7 @@ export function saturatingShiftLeft(x: number, exponent: number): number {
 /** RoundingHalfSum(a, b): (a + b) / 2 rounded half away from zero, computed in 64 bits. Equals ARM VRHADD. */
 export function roundingHalfSum(a: number, b: number): number {
   const sum = a + b; // exact: |sum| < 2^32
-  return Math.trunc((sum + (sum >= 0 ? 1 : -1)) / 2) | 0;
+  return mathTrunc((sum + (sum >= 0 ? 1 : -1)) / 2) | 0;
 }
 
 /** exp(a) for a Q0 value a in [-1/4, 0): the Taylor expansion around -1/8 (result Q0). */
@@ -73,7 +76,7 @@ export function oneOverOnePlusXForXIn01(a: number): number {
  * and bitsOverUnit = integerDigits - (leading zeros of x), so that 1/x = result * 2^-bitsOverUnit.
  */
 export function getReciprocal(x: number, integerDigits: number): { reciprocal: number; bitsOverUnit: number } {
-  const headroomPlusOne = Math.clz32(x);
+  const headroomPlusOne = mathClz32(x);
   const bitsOverUnit = integerDigits - headroomPlusOne;
   // (uint32(x) << headroomPlusOne) - 2^31, as int32: the top bit flips
   const shiftedSumMinusOne = headroomPlusOne >= 32 ? INT32_MIN : ((x << headroomPlusOne) ^ INT32_MIN);

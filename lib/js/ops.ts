@@ -6,6 +6,9 @@ import { AddField, ADD_RANK, ConvField, FcField, PoolField, SoftmaxField } from 
 import { multiplyByFloatScale, multiplyByQuantizedMultiplierDouble, multiplyByQuantizedMultiplierSingle, roundingDivideByPOT, saturatingRoundingDoublingHighMul } from './fixedpoint';
 import { expOnNegativeValuesQ5, getReciprocal } from './gemmlowp';
 
+// Math's functions bound once: hot loops then avoid a global lookup per call (costly in vm contexts such as jest).
+const { floor: mathFloor, imul: mathImul, max: mathMax, min: mathMin, trunc: mathTrunc } = Math;
+
 /** Scales an int32 accumulator of output channel c by the profile's requantization (Profile field). */
 type Requantizer = (acc: number, c: number) => number;
 
@@ -58,7 +61,7 @@ export function conv2d(input: ByteArray, filter: ByteArray, bias: Int32Array | n
       for (let ox = 0; ox < outW; ox++) {
         const originX = ox * strideW - padLeft;
         for (let oc = 0; oc < outC; oc++) {
-          const channelBase = Math.floor(oc / filtersPerGroup) * filterC;
+          const channelBase = mathFloor(oc / filtersPerGroup) * filterC;
           let acc = 0;
           for (let ky = 0; ky < kH; ky++) {
             const iy = originY + dilationH * ky;
@@ -69,7 +72,7 @@ export function conv2d(input: ByteArray, filter: ByteArray, bias: Int32Array | n
               const inBase = ((n * inH + iy) * inW + ix) * inC + channelBase;
               const filterBase = ((oc * kH + ky) * kW + kx) * filterC;
               for (let ic = 0; ic < filterC; ic++) {
-                acc = (acc + Math.imul(filter[filterBase + ic] + filterOffset, input[inBase + ic] + inputOffset)) | 0;
+                acc = (acc + mathImul(filter[filterBase + ic] + filterOffset, input[inBase + ic] + inputOffset)) | 0;
               }
             }
           }
@@ -102,7 +105,7 @@ export function depthwiseConv2d(input: ByteArray, filter: ByteArray, bias: Int32
       for (let ox = 0; ox < outW; ox++) {
         const originX = ox * strideW - padLeft;
         for (let oc = 0; oc < outC; oc++) {
-          const ic = Math.floor(oc / depthMultiplier);
+          const ic = mathFloor(oc / depthMultiplier);
           let acc = 0;
           for (let ky = 0; ky < kH; ky++) {
             const iy = originY + dilationH * ky;
@@ -112,7 +115,7 @@ export function depthwiseConv2d(input: ByteArray, filter: ByteArray, bias: Int32
               if (ix < 0 || ix >= inW) continue;
               const x = input[((n * inH + iy) * inW + ix) * inC + ic];
               const w = filter[(ky * kW + kx) * outC + oc];
-              acc = (acc + Math.imul(w + filterOffset, x + inputOffset)) | 0;
+              acc = (acc + mathImul(w + filterOffset, x + inputOffset)) | 0;
             }
           }
           if (bias !== null) acc = (acc + bias[oc]) | 0;
@@ -138,7 +141,7 @@ export function fullyConnected(input: ByteArray, weights: ByteArray, bias: Int32
       const wBase = u * depth;
       let acc = 0;
       for (let d = 0; d < depth; d++) {
-        acc = (acc + Math.imul(weights[wBase + d] + filterOffset, input[inBase + d] + inputOffset)) | 0;
+        acc = (acc + mathImul(weights[wBase + d] + filterOffset, input[inBase + d] + inputOffset)) | 0;
       }
       if (bias !== null) acc = (acc + bias[u]) | 0;
       out[b * units + u] = raw ? acc : clampOutput(requant(acc, u), outputOffset, actMin, actMax);
@@ -168,12 +171,12 @@ function pool(p: PoolLayout, out: ByteArray,
   for (let n = 0; n < p.batches; n++) {
     for (let oy = 0; oy < p.outH; oy++) {
       const originY = oy * p.strideH - p.padTop;
-      const yStart = Math.max(0, originY);
-      const yEnd = Math.min(p.inH, originY + p.kH);
+      const yStart = mathMax(0, originY);
+      const yEnd = mathMin(p.inH, originY + p.kH);
       for (let ox = 0; ox < p.outW; ox++) {
         const originX = ox * p.strideW - p.padLeft;
-        const xStart = Math.max(0, originX);
-        const xEnd = Math.min(p.inW, originX + p.kW);
+        const xStart = mathMax(0, originX);
+        const xEnd = mathMin(p.inW, originX + p.kW);
         for (let c = 0; c < p.channels; c++) {
           const v = reduce(yStart, yEnd, xStart, xEnd, n * p.inH * p.inW * p.channels + c);
           out[o++] = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
@@ -213,8 +216,8 @@ export function averagePool2d(input: ByteArray, geometry: Int32Array, out: ByteA
         count++;
       }
     }
-    const half = Math.trunc(count / 2);
-    return Math.trunc(acc > 0 ? (acc + half) / count : (acc - half) / count);
+    const half = mathTrunc(count / 2);
+    return mathTrunc(acc > 0 ? (acc + half) / count : (acc - half) / count);
   });
 }
 
@@ -278,7 +281,7 @@ export function softmax(input: Int8Array, geometry: Int32Array, out: Int8Array):
     for (let c = 0; c < depth; c++) {
       const diff = input[base + c] - max;
       // both terms are >= 0: the saturating add (where TFLite's int32 sum would overflow) is a min
-      if (diff >= diffMin) sumOfExps = Math.min(sumOfExps + roundingDivideByPOT(expOfDiff(diff), accumulationIntegerBits), 2147483647);
+      if (diff >= diffMin) sumOfExps = mathMin(sumOfExps + roundingDivideByPOT(expOfDiff(diff), accumulationIntegerBits), 2147483647);
     }
     const { reciprocal, bitsOverUnit } = getReciprocal(sumOfExps, accumulationIntegerBits);
     const exponent = bitsOverUnit + 31 - 8;

@@ -3,6 +3,9 @@
 import type { ByteArray, NativeProfile, NativeRounding } from '../../binding';
 import { multiplyByFloatScale, multiplyByQuantizedMultiplierDouble, multiplyByQuantizedMultiplierSingle, roundHalfAway, roundHalfEven } from './fixedpoint';
 
+// Math's functions bound once: hot loops then avoid a global lookup per call (costly in vm contexts such as jest).
+const { fround: mathFround } = Math;
+
 export function quantize(x: Float32Array, scale: Float32Array, zeroPoint: Int32Array, outer: number, axis: number, inner: number,
   qmin: number, qmax: number, rounding: NativeRounding, out: ByteArray): number {
   const round = rounding === 1 ? roundHalfEven : roundHalfAway;
@@ -15,7 +18,7 @@ export function quantize(x: Float32Array, scale: Float32Array, zeroPoint: Int32A
       const hi = qmax - z;
       const base = (o * axis + a) * inner;
       for (let i = 0; i < inner; i++) {
-        let v = Math.fround(x[base + i] / s); // float32 division (double rounding is harmless for ÷)
+        let v = mathFround(x[base + i] / s); // float32 division (double rounding is harmless for ÷)
         if (v !== v) {
           nans++;
           v = 0;

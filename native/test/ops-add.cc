@@ -97,3 +97,34 @@ QINT8_TEST(add_different_scales_rounding) {
   CHECK_EQ(static_cast<int8_t>(out[2]), -1);
   CHECK_EQ(static_cast<int8_t>(out[3]), 2);  // 2.5 - 0.5 = 2
 }
+
+// From 1024 output elements on, ADD tabulates each input's 256 scaled values: the result must equal the
+// element-by-element path. Unequal scales (multipliers < 1 with rounding), both dtypes, broadcasting and not.
+QINT8_TEST(add_tabulated_path_equals_per_element_path) {
+  std::vector<int8_t> a(4096), b(4096);
+  uint32_t state = 12345;
+  auto next = [&]() { return state = state * 1664525u + 1013904223u; };
+  for (auto& v : a) v = static_cast<int8_t>(next() >> 24);
+  for (auto& v : b) v = static_cast<int8_t>(next() >> 24);
+  const int32_t shapes[2][6] = {{1, 1, 1, 16, 16, 16}, {1, 1, 1, 16, 16, 16}};
+  const int32_t strides_a[2][6] = {{0, 0, 0, 256, 16, 1}, {0, 0, 0, 256, 16, 1}};
+  const int32_t strides_b[2][6] = {{0, 0, 0, 256, 16, 1}, {0, 0, 0, 0, 0, 1}};  // same shape; b broadcast [16]
+  for (int c = 0; c < 2; ++c) {
+    std::vector<int32_t> g = EqualScaleGeometry(shapes[c], strides_a[c], strides_b[c], -3, 7, -5);
+    g[af::kMultiplierA] = 1518500250, g[af::kShiftA] = -1;  // ~0.354 and ~0.707 of the common scale
+    g[af::kMultiplierB] = 1518500250, g[af::kShiftB] = 0;
+    g[af::kOutputMultiplier] = 1431655765, g[af::kOutputShift] = -17;
+    g[af::kActivationMin] = -100, g[af::kActivationMax] = 110;
+    std::vector<uint8_t> tabulated(4096), single(1);
+    qint8::Add(Signed(a), Signed(b), g.data(), tabulated.data());
+    // The per-element path, one output at a time (1 element < 1024): the same pairs, walked by hand.
+    std::vector<int32_t> g1 = g;
+    for (int d = 0; d < qint8::kAddRank; ++d) g1[af::kOutputShape + d] = 1;
+    for (int i = 0; i < 4096; ++i) {
+      const int j = c == 0 ? i : i % 16;
+      qint8::Add(ByteTensor{reinterpret_cast<const uint8_t*>(&a[i]), true}, ByteTensor{reinterpret_cast<const uint8_t*>(&b[j]), true},
+                 g1.data(), single.data());
+      CHECK_EQ(tabulated[i], single[0]);
+    }
+  }
+}

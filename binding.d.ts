@@ -33,6 +33,35 @@ export interface NativePreparedFullyConnected {
   kernel(): string | null;
 }
 
+/** A CONV_2D whose int8 filter (zero point 0) is packed once, per group, for the environment's GEMM kernel. */
+export interface NativePreparedConv2D {
+  /**
+   * input NHWC int8 -> out NHWC int8. geometry: laid out as ConvField, equal to the prepared one except the
+   * per-run fields Batches, InputHeight, InputWidth, OutputHeight, OutputWidth, PadTop, PadLeft.
+   */
+  run(input: Int8Array, geometry: Int32Array, out: Int8Array): void;
+  runAsync(input: Int8Array, geometry: Int32Array, out: Int8Array): Promise<void>;
+  /** Frees the packed filter (in-flight async runs keep it until they finish); run throws afterwards. */
+  dispose(): void;
+  /** The GEMM kernel the filter was packed for, or null after dispose. */
+  kernel(): string | null;
+}
+
+/** A DEPTHWISE_CONV_2D whose int8 filter [1, KH, KW, Cout] (zero point 0) is packed once for the environment's depthwise kernel. */
+export interface NativePreparedDepthwiseConv2D {
+  /**
+   * input NHWC int8 -> out NHWC int8. geometry: laid out as ConvField, equal to the prepared one except the
+   * per-run fields Batches, InputHeight, InputWidth, InputChannels, DepthMultiplier (InputChannels * DepthMultiplier
+   * must be the prepared OutputChannels), OutputHeight, OutputWidth, PadTop, PadLeft.
+   */
+  run(input: Int8Array, geometry: Int32Array, out: Int8Array): void;
+  runAsync(input: Int8Array, geometry: Int32Array, out: Int8Array): Promise<void>;
+  /** Frees the packed filter (in-flight async runs keep it until they finish); run throws afterwards. */
+  dispose(): void;
+  /** The depthwise kernel the filter was packed for, or null after dispose. */
+  kernel(): string | null;
+}
+
 export interface NativeBinding {
   info(): NativeInfo;
   /** Forces a usable family for this environment; returns its name. */
@@ -45,6 +74,20 @@ export interface NativeBinding {
    */
   createFullyConnected(weights: Int8Array, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
     scale: Float32Array, geometry: Int32Array): NativePreparedFullyConnected;
+  /**
+   * Packs an int8 CONV_2D filter [Cout, KH, KW, Cin/groups] (zero point 0) for the GEMM: bias or null,
+   * requantization arrays as for conv2d, geometry laid out as ConvField (its per-run fields are ignored; the
+   * groups come from InputChannels / FilterChannels). int8 input and output only (InputOffset in [-127, 128]).
+   */
+  createConv2d(filter: Int8Array, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
+    scale: Float32Array, geometry: Int32Array): NativePreparedConv2D;
+  /**
+   * Packs an int8 DEPTHWISE_CONV_2D filter [1, KH, KW, Cout] (zero point 0) for the depthwise kernel: bias or null,
+   * requantization arrays as for depthwiseConv2d, geometry laid out as ConvField with FilterChannels 1 (its per-run
+   * fields are ignored). int8 input and output only (InputOffset in [-127, 128], OutputOffset in [-128, 127]).
+   */
+  createDepthwiseConv2d(filter: Int8Array, bias: Int32Array | null, multiplier: Int32Array, shift: Int32Array,
+    scale: Float32Array, geometry: Int32Array): NativePreparedDepthwiseConv2D;
 
   /** TFLite QuantizeMultiplier: [multiplier, shift]. */
   quantizeMultiplier(real: number, profile: NativeProfile): [number, number];

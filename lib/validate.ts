@@ -73,7 +73,8 @@ export function enumArg<T extends string>(fn: string, arg: string, value: unknow
 }
 
 export function float32ArrayArg(fn: string, arg: string, value: unknown): Float32Array {
-  if (!(value instanceof Float32Array)) throw typeError(fn, arg, 'a Float32Array', value);
+  // instanceof alone also accepts a Proxy or an object whose prototype is Float32Array.prototype
+  if (!(value instanceof Float32Array) || !ArrayBuffer.isView(value)) throw typeError(fn, arg, 'a Float32Array', value);
   return value;
 }
 

@@ -25,11 +25,14 @@ export function paddingArg(fn: string, value: unknown): Padding {
 export function pairArg(fn: string, arg: string, value: unknown, fallback: [number, number] | null): [number, number] {
   if (value === undefined && fallback !== null) return fallback;
   const expected = `[h, w] with integers in [1, ${MAX_WINDOW_PARAM}]`;
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number')) throw typeError(fn, arg, `an array ${expected}`, value);
-  if (value.length !== 2 || !value.every((v: number) => Number.isInteger(v) && v >= 1 && v <= MAX_WINDOW_PARAM)) {
+  if (!Array.isArray(value)) throw typeError(fn, arg, `an array ${expected}`, value);
+  // Read each element once (a getter may answer differently twice) and visit holes (every() skips them).
+  const pair = Array.from(value as unknown[]);
+  if (!pair.every((v) => typeof v === 'number')) throw typeError(fn, arg, `an array ${expected}`, value);
+  if (pair.length !== 2 || !pair.every((v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_WINDOW_PARAM)) {
     throw rangeError(fn, arg, expected, value);
   }
-  return [value[0] as number, value[1] as number];
+  return [pair[0] as number, pair[1] as number];
 }
 
 /** The tensor is 4-D NHWC. */

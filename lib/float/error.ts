@@ -1,7 +1,7 @@
 // quantizationError: how far a quantized (or any float) result is from a float reference — max and mean
 // absolute error and the signal-to-quantization-noise ratio in dB. Computed in float64.
 import type { FTensor, QTensor } from '../types';
-import { checkFTensor, checkQTensor } from '../quant/params';
+import { checkFTensor, checkQTensor, makeQTensor } from '../quant/params';
 import { dequantize } from '../quant/quantize';
 import { isObject, rangeError, shapeText } from '../validate';
 
@@ -24,11 +24,23 @@ export function quantizationError(reference: FTensor, quantized: QTensor | FTens
   const fn = 'quantizationError';
   const ref = checkFTensor(fn, 'reference', reference);
   const isFloat = isObject(quantized) && quantized.data instanceof Float32Array;
-  const shape = isFloat ? checkFTensor(fn, 'quantized', quantized).shape : checkQTensor(fn, 'quantized', quantized).shape;
+  // Everything below uses the checked copies: the caller's object is not read again.
+  let shape: readonly number[];
+  let q: QTensor | null = null;
+  let floatValues: Float32Array | null = null;
+  if (isFloat) {
+    const f = checkFTensor(fn, 'quantized', quantized);
+    shape = f.shape;
+    floatValues = f.data;
+  } else {
+    const t = checkQTensor(fn, 'quantized', quantized);
+    shape = t.shape;
+    q = makeQTensor(t.dtype, t.shape, t.data, t.params);
+  }
   if (shape.length !== ref.shape.length || shape.some((d, i) => d !== ref.shape[i])) {
     throw rangeError(fn, 'quantized.shape', `equal to reference.shape ${shapeText(ref.shape)}`, shape);
   }
-  const values = isFloat ? (quantized as FTensor).data : dequantize(quantized as QTensor).data;
+  const values = floatValues ?? dequantize(q as QTensor).data;
 
   const r = ref.data;
   let maxAbs = 0;

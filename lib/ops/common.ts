@@ -46,7 +46,7 @@ export function shapeRelationError(fn: string, arg: string, shape: readonly numb
 /** Bias: an Int32Array of one value per output channel, or null (undefined is taken as null). */
 export function biasArg(fn: string, arg: string, value: unknown, channels: number): Int32Array | null {
   if (value === null || value === undefined) return null;
-  if (!(value instanceof Int32Array)) throw typeError(fn, arg, 'an Int32Array or null', value);
+  if (!(value instanceof Int32Array) || !ArrayBuffer.isView(value)) throw typeError(fn, arg, 'an Int32Array or null', value);
   if (value.length !== channels) throw rangeError(fn, arg, `of length ${channels} (one value per output channel)`, value);
   return value;
 }
@@ -56,12 +56,13 @@ export function pairArg(fn: string, arg: string, value: unknown, fallback: [numb
   const expected = 'an array [height, width] of integers >= 1';
   if (value === undefined && fallback !== null) return fallback;
   if (!Array.isArray(value)) throw typeError(fn, arg, expected, value);
-  if (value.length !== 2) throw rangeError(fn, arg, expected, value);
-  for (const v of value) {
+  const pair: unknown[] = Array.from(value); // read each element once: a getter cannot change it after the check
+  if (pair.length !== 2) throw rangeError(fn, arg, expected, value);
+  for (const v of pair) {
     if (typeof v !== 'number') throw typeError(fn, arg, expected, value);
     if (!Number.isInteger(v) || v < 1 || v > INT32_MAX) throw rangeError(fn, arg, expected, value);
   }
-  return [value[0] as number, value[1] as number];
+  return [pair[0] as number, pair[1] as number];
 }
 
 export function activationArg(fn: string, arg: string, value: unknown): Activation {

@@ -1,8 +1,8 @@
 // Prepared operators: weights checked and copied, multipliers derived once at creation; run() only checks
 // the input (and a caller-owned output array) and calls the kernel. A disposed operator throws.
-import type { ByteArray, NativePreparedFullyConnected } from '../../binding';
+import type { ByteArray, NativePreparedConv2D, NativePreparedDepthwiseConv2D, NativePreparedFullyConnected } from '../../binding';
 import { loaded } from '../binding';
-import { FcField } from './geometry';
+import { ConvField, FcField } from './geometry';
 import type { Kernels } from '../kernels';
 import { kernels, nativeKernels } from '../kernels';
 import type { Activation, Padding, Profile, QDType, QTensor, QuantParams } from '../types';
@@ -106,7 +106,7 @@ function makePrepared<Result>(name: string, dtype: QDType, input: TensorParams, 
     if (out === undefined) {
       target = runner.allocate(n);
     } else {
-      if (!(out instanceof runner.outType)) throw typeError(fn, 'out', `an ${runner.outType.name}`, out);
+      if (!(out instanceof runner.outType) || !ArrayBuffer.isView(out)) throw typeError(fn, 'out', `an ${runner.outType.name}`, out);
       if (out.length !== n) throw rangeError(fn, 'out', `of length ${n} for output shape ${shapeText(outShape)}`, out);
       target = out;
     }
@@ -146,6 +146,12 @@ function createConv(fn: string, depthwise: boolean, p: unknown): PreparedOp<QTen
     o.filter, o.bias, o.output, o));
   let packed: ConvPlan | null = plan;
   const live = (): ConvPlan => packed as ConvPlan; // makePrepared refuses calls after dispose
+  // CONV_2D int8 -> int8 on the native backend: the filter is packed once for the SIMD GEMM of this environment
+  let gemm: NativeConvPacks | null = !depthwise && k === nativeKernels ? packNativeConv(plan) : null;
+  // DEPTHWISE_CONV_2D int8 -> int8 on the native backend: the filter is packed once for the depthwise kernel
+  let dw: NativePreparedDepthwiseConv2D | null = depthwise && k === nativeKernels ? packNativeDepthwise(plan) : null;
+  const onGemm = (kk: Kernels, g: Int32Array): NativePreparedConv2D | NativePreparedDepthwiseConv2D | null =>
+    (kk === nativeKernels ? dw ?? (gemm !== null ? gemm.forGeometry(g) : null) : null);
   const op = makePrepared<QTensor>(depthwise ? 'depthwiseConv2d' : 'conv2d', dtype, input, {
     geometry: (runFn, shape) => {
       if (shape.length !== 4) throw rangeError(runFn, 'x.shape', 'of rank 4 (NHWC)', shape);
@@ -153,8 +159,15 @@ function createConv(fn: string, depthwise: boolean, p: unknown): PreparedOp<QTen
     },
     allocate: (n) => (dtype === 'int8' ? new Int8Array(n) : new Uint8Array(n)),
     result: (outShape, out) => resultTensor(dtype, outShape, out as ByteArray, live().output),
-    run: (kk, x, g, out) => runConvKernel(kk, live(), x, g, out as ByteArray),
-    runAsync: (kk, x, g, out) => runConvKernelAsync(kk, live(), x, g, out as ByteArray),
+    run: (kk, x, g, out) => {
+      const native = onGemm(kk, g);
+      if (native) native.run(x as Int8Array, g, out as Int8Array);
+      else runConvKernel(kk, live(), x, g, out as ByteArray);
+    },
+    runAsync: (kk, x, g, out) => {
+      const native = onGemm(kk, g);
+      return native ? native.runAsync(x as Int8Array, g, out as Int8Array) : runConvKernelAsync(kk, live(), x, g, out as ByteArray);
+    },
     defaultShape: () => null,
     outType: dtype === 'int8' ? Int8Array : Uint8Array,
   });
@@ -163,9 +176,70 @@ function createConv(fn: string, depthwise: boolean, p: unknown): PreparedOp<QTen
     runAsync: op.runAsync,
     dispose() {
       op.dispose();
+      gemm?.dispose();
+      gemm = null;
+      dw?.dispose();
+      dw = null;
       packed = null;
     },
   };
+}
+
+/** The native packings of one CONV_2D filter, one per group count (groups = input channels / filter channels). */
+interface NativeConvPacks {
+  forGeometry(geometry: Int32Array): NativePreparedConv2D;
+  dispose(): void;
+}
+
+/**
+ * The filter packed for the native GEMM when the layer is int8 -> int8 with zero-point-0 weights, else null (the
+ * reference kernel runs). Packs for one group (input channels = filter channels) now, for other group counts on
+ * their first run.
+ */
+function packNativeConv(plan: ConvPlan): NativeConvPacks | null {
+  const native = loaded.native;
+  if (native === null || plan.dtype !== 'int8' || plan.filterOffset !== 0) return null;
+  const r = plan.requant;
+  if (r.profile !== 2 && r.multiplier.some((m) => m < 0)) return null;
+  const filter = plan.filter as Int8Array;
+  const byInputChannels = new Map<number, NativePreparedConv2D>();
+  const pack = (geometry: Int32Array): NativePreparedConv2D => {
+    const op = native.createConv2d(filter, plan.bias, r.multiplier, r.shift, r.scale, geometry);
+    byInputChannels.set(geometry[ConvField.InputChannels], op);
+    return op;
+  };
+  pack(convLayerGeometry(plan, plan.filterShape[3]));
+  return {
+    forGeometry: (geometry) => byInputChannels.get(geometry[ConvField.InputChannels]) ?? pack(geometry),
+    dispose() {
+      for (const op of byInputChannels.values()) op.dispose();
+      byInputChannels.clear();
+    },
+  };
+}
+
+/** The fields of a plan's kernel geometry that do not depend on the input's size (convGeometry fills the rest). */
+function convLayerGeometry(plan: ConvPlan, inputChannels: number): Int32Array {
+  const w = plan.window;
+  const g = new Int32Array(ConvField.Count);
+  g[ConvField.InputChannels] = inputChannels;
+  g[ConvField.OutputChannels] = plan.filterShape[0];
+  g[ConvField.FilterHeight] = w.filter[0];
+  g[ConvField.FilterWidth] = w.filter[1];
+  g[ConvField.FilterChannels] = plan.filterShape[3];
+  g[ConvField.StrideHeight] = w.strides[0];
+  g[ConvField.StrideWidth] = w.strides[1];
+  g[ConvField.DilationHeight] = w.dilations[0];
+  g[ConvField.DilationWidth] = w.dilations[1];
+  g[ConvField.InputOffset] = -plan.input.zeroPoint;
+  g[ConvField.FilterOffset] = plan.filterOffset;
+  g[ConvField.OutputOffset] = plan.output.zeroPoint;
+  g[ConvField.ActivationMin] = plan.clamp[0];
+  g[ConvField.ActivationMax] = plan.clamp[1];
+  g[ConvField.Profile] = plan.requant.profile;
+  g[ConvField.DepthMultiplier] = 1;
+  g[ConvField.PerChannel] = plan.requant.perChannel ? 1 : 0;
+  return g;
 }
 
 /** CONV_2D with the filter packed once (see conv2d): p = { filter, bias, input, output, strides?, dilations?, padding?, activation?, profile? }. */
@@ -247,4 +321,37 @@ function packNativeGemm(plan: FcPlan): NativePreparedFullyConnected | null {
   if (r.profile !== 2 && r.multiplier.some((m) => m < 0)) return null;
   const { geometry } = fcGeometry(plan, [0, plan.depth], 'x');
   return native.createFullyConnected(plan.weights as Int8Array, plan.bias, r.multiplier, r.shift, r.scale, geometry);
+}
+
+/**
+ * The depthwise filter packed for the native depthwise kernel when the layer is int8 -> int8 with zero-point-0
+ * weights, else null (the reference kernel runs). Input channels and depth multiplier come with each run.
+ */
+function packNativeDepthwise(plan: ConvPlan): NativePreparedDepthwiseConv2D | null {
+  const native = loaded.native;
+  if (native === null || plan.dtype !== 'int8' || plan.filterOffset !== 0) return null;
+  const r = plan.requant;
+  if (r.profile !== 2 && r.multiplier.some((m) => m < 0)) return null;
+  const w = plan.window;
+  const channels = plan.filterShape[3];
+  const multiplier = plan.depthMultiplier !== undefined && channels % plan.depthMultiplier === 0 ? plan.depthMultiplier : 1;
+  const g = new Int32Array(ConvField.Count);
+  g[ConvField.InputChannels] = channels / multiplier;
+  g[ConvField.OutputChannels] = channels;
+  g[ConvField.FilterHeight] = w.filter[0];
+  g[ConvField.FilterWidth] = w.filter[1];
+  g[ConvField.FilterChannels] = 1;
+  g[ConvField.StrideHeight] = w.strides[0];
+  g[ConvField.StrideWidth] = w.strides[1];
+  g[ConvField.DilationHeight] = w.dilations[0];
+  g[ConvField.DilationWidth] = w.dilations[1];
+  g[ConvField.InputOffset] = -plan.input.zeroPoint;
+  g[ConvField.FilterOffset] = plan.filterOffset;
+  g[ConvField.OutputOffset] = plan.output.zeroPoint;
+  g[ConvField.ActivationMin] = plan.clamp[0];
+  g[ConvField.ActivationMax] = plan.clamp[1];
+  g[ConvField.Profile] = r.profile;
+  g[ConvField.DepthMultiplier] = multiplier;
+  g[ConvField.PerChannel] = r.perChannel ? 1 : 0;
+  return native.createDepthwiseConv2d(plan.filter as Int8Array, plan.bias, r.multiplier, r.shift, r.scale, g);
 }

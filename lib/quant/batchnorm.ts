@@ -24,6 +24,7 @@ export function foldBatchNorm(p: FoldBatchNormParams): { weights: FTensor; bias:
   const fn = 'foldBatchNorm';
   if (!isObject(p)) throw typeError(fn, 'p', 'an object { weights, gamma, beta, mean, variance, epsilon, axis }', p);
   const w = checkFTensor(fn, 'p.weights', p.weights);
+  checkFinite(fn, 'p.weights.data', w.data); // as the batch-norm vectors: NaN or infinite weights fold into garbage
   const axis = axisArg(fn, 'p.axis', p.axis, w.shape.length);
   const channels = w.shape[axis];
   const vector = (name: string, value: unknown): Float32Array => {

@@ -4,7 +4,7 @@ import type { FTensor, QDType } from '../types';
 import { dtypeRange } from '../types';
 import { roundHalfAway } from '../js/fixedpoint';
 import { isObject, optionsArg, rangeError, typeError, axisArg, enumArg, finiteArg, integerArg } from '../validate';
-import { axisMinMax, checkFTensor, checkFinite, chooseQuantParams, ChooseOptions } from './params';
+import { axisMinMax, checkFTensor, checkFinite, chooseOptionsArg, chooseQuantParamsAs, ChooseOptions } from './params';
 
 export interface ObserverOptions {
   /** Observe per slice along this axis of each tensor (per-axis parameters); omit for per tensor. */
@@ -70,19 +70,20 @@ abstract class RangeObserver {
   }
 
   quantParams(opts?: ChooseOptions & { dtype?: QDType }): PerTensorParams | PerAxisParams {
+    const fn = `${this.name}.quantParams`;
+    const o = chooseOptionsArg(fn, opts);
     const { min, max } = this.range();
-    return paramsFromRanges(`${this.name}.quantParams`, min, max, this.axis, opts);
+    return paramsFromRanges(fn, min, max, this.axis, o);
   }
 }
 
 function paramsFromRanges(fn: string, min: ArrayLike<number>, max: ArrayLike<number>, axis: number | undefined,
   opts: ChooseOptions | undefined): PerTensorParams | PerAxisParams {
-  optionsArg(fn, 'opts', opts);
-  if (axis === undefined) return chooseQuantParams(min[0], max[0], opts);
+  if (axis === undefined) return chooseQuantParamsAs(fn, min[0], max[0], opts);
   const scale = new Float32Array(min.length);
   const zeroPoint = new Int32Array(min.length);
   for (let c = 0; c < min.length; c++) {
-    const p = chooseQuantParams(min[c], max[c], opts);
+    const p = chooseQuantParamsAs(fn, min[c], max[c], opts);
     scale[c] = p.scale;
     zeroPoint[c] = p.zeroPoint;
   }
@@ -204,7 +205,7 @@ class Histogram {
 
   /** Quantization MSE over the histogram (bin centres) for a candidate range. */
   error(lo: number, hi: number, opts: ChooseOptions | undefined): number {
-    const { scale, zeroPoint } = chooseQuantParams(lo, hi, opts);
+    const { scale, zeroPoint } = chooseQuantParamsAs('HistogramObserver.quantParams', lo, hi, opts);
     const range = dtypeRange(opts?.dtype ?? 'int8');
     const qmin = (opts?.narrowRange ?? opts?.symmetric ?? false) ? range.qmin + 1 : range.qmin;
     const qmax = range.qmax;
@@ -305,7 +306,9 @@ export class HistogramObserver {
   }
 
   quantParams(opts?: ChooseOptions & { dtype?: QDType }): PerTensorParams | PerAxisParams {
-    const { min, max } = this.range(opts);
-    return paramsFromRanges('HistogramObserver.quantParams', min, max, this.axis, opts);
+    const fn = 'HistogramObserver.quantParams';
+    const o = chooseOptionsArg(fn, opts);
+    const { min, max } = this.range(o);
+    return paramsFromRanges(fn, min, max, this.axis, o);
   }
 }

@@ -39,6 +39,21 @@ function chooseConfig(fn: string, opts: unknown, symmetricDefault: boolean): Cho
   return { qmin: narrow ? qmin + 1 : qmin, qmax, symmetric, dtype };
 }
 
+/**
+ * Checks the options of a choose* call under the name `fn` and returns a plain copy (each field read once), so
+ * later uses cannot see other values than the ones checked.
+ */
+export function chooseOptionsArg(fn: string, opts: unknown): ChooseOptions {
+  const o = optionsArg(fn, 'opts', opts);
+  const copy: ChooseOptions = {};
+  if (o.dtype !== undefined) copy.dtype = o.dtype as QDType;
+  if (o.symmetric !== undefined) copy.symmetric = o.symmetric as boolean;
+  if (o.narrowRange !== undefined) copy.narrowRange = o.narrowRange as boolean;
+  const checked = { ...copy };
+  chooseConfig(fn, checked, false);
+  return Object.freeze(copy);
+}
+
 /** Steps 1-7 of spec 2.1 (asymmetric) or 2.2 (symmetric) for one range; scale returned as float32. */
 function chooseFromRange(min: number, max: number, c: ChooseConfig): { scale: number; zeroPoint: number } {
   let rmin = Math.min(min, 0);
@@ -75,7 +90,11 @@ function rangeArgs(fn: string, min: unknown, max: unknown): [number, number] {
  * [qmin, qmax], the scale stored as float32. Asymmetric by default (activations).
  */
 export function chooseQuantParams(min: number, max: number, opts?: ChooseOptions): { scale: number; zeroPoint: number } {
-  const fn = 'chooseQuantParams';
+  return chooseQuantParamsAs('chooseQuantParams', min, max, opts);
+}
+
+/** chooseQuantParams whose error messages name `fn` (the observers' quantParams). */
+export function chooseQuantParamsAs(fn: string, min: number, max: number, opts?: ChooseOptions): { scale: number; zeroPoint: number } {
   const [lo, hi] = rangeArgs(fn, min, max);
   return chooseFromRange(lo, hi, chooseConfig(fn, opts, false));
 }
@@ -143,8 +162,9 @@ export function axisLayout(shape: readonly number[], axis: number): { outer: num
 
 export function checkFTensor(fn: string, arg: string, x: unknown): FTensor {
   if (!isObject(x)) throw typeError(fn, arg, 'a tensor { shape, data: Float32Array }', x);
-  const shape = shapeArg(fn, `${arg}.shape`, x.shape);
-  const data = float32ArrayArg(fn, `${arg}.data`, x.data);
+  const { shape: shapeValue, data: dataValue } = x; // read once
+  const shape = shapeArg(fn, `${arg}.shape`, shapeValue);
+  const data = float32ArrayArg(fn, `${arg}.data`, dataValue);
   if (data.length !== numel(shape)) {
     throw rangeError(fn, `${arg}.data`, `of length ${numel(shape)} for shape ${shapeText(shape)}`, data);
   }
@@ -168,8 +188,10 @@ function listArg(fn: string, arg: string, v: unknown): ArrayLike<unknown> | null
  * Checks quantization parameters against a dtype and, for per-axis parameters, against the tensor shape.
  * A one-element scale list without axis is per-tensor.
  */
-export function normalizeParams(fn: string, arg: string, p: unknown, dtype: QDType, shape: readonly number[] | null): NormalizedParams {
-  if (!isObject(p)) throw typeError(fn, arg, 'quantization parameters { scale, zeroPoint }', p);
+export function normalizeParams(fn: string, arg: string, params: unknown, dtype: QDType, shape: readonly number[] | null): NormalizedParams {
+  if (!isObject(params)) throw typeError(fn, arg, 'quantization parameters { scale, zeroPoint }', params);
+  // Each field is read once: a getter that answers differently on a second read cannot slip past a check.
+  const p = { scale: params.scale, zeroPoint: params.zeroPoint, axis: params.axis };
   const { qmin, qmax } = dtypeRange(dtype);
   const scales = listArg(fn, `${arg}.scale`, p.scale);
   const zeros = listArg(fn, `${arg}.zeroPoint`, p.zeroPoint);
@@ -185,6 +207,7 @@ export function normalizeParams(fn: string, arg: string, p: unknown, dtype: QDTy
     return { scale: Float32Array.of(scaleValue(fn, `${arg}.scale`, p.scale)), zeroPoint: Int32Array.of(zeroValue(z, `${arg}.zeroPoint`)), axis: -1 };
   }
   const n = scales.length;
+  if (typeof n !== 'number' || !(n >= 0)) throw typeError(fn, `${arg}.scale`, 'a number or an array of numbers', p.scale);
   if (n === 0) throw rangeError(fn, `${arg}.scale`, 'a number or a non-empty array', p.scale);
   if (zeros === null || zeros.length !== n) {
     throw rangeError(fn, `${arg}.zeroPoint`, `an array of the same length as scale (${n})`, p.zeroPoint);
@@ -225,11 +248,16 @@ export interface CheckedQTensor {
 
 export function checkQTensor(fn: string, arg: string, t: unknown): CheckedQTensor {
   if (!isObject(t)) throw typeError(fn, arg, "a quantized tensor { dtype, shape, data, scale, zeroPoint }", t);
-  const dtype = enumArg(fn, `${arg}.dtype`, t.dtype, DTYPES, 'int8');
-  const shape = shapeArg(fn, `${arg}.shape`, t.shape);
+  // Each field is read once (a getter could answer differently on a second read); dtype is required.
+  const { dtype: dtypeValue, shape: shapeValue, data: dataValue } = t;
+  if (dtypeValue === undefined) throw typeError(fn, `${arg}.dtype`, `one of ${DTYPES.map((d) => `'${d}'`).join(', ')}`, dtypeValue);
+  const dtype = enumArg(fn, `${arg}.dtype`, dtypeValue, DTYPES, 'int8');
+  const shape = shapeArg(fn, `${arg}.shape`, shapeValue);
   const expected = dtype === 'int8' ? Int8Array : Uint8Array;
-  if (!(t.data instanceof expected)) throw typeError(fn, `${arg}.data`, `an ${expected.name} for dtype '${dtype}'`, t.data);
-  const data = t.data as Int8Array | Uint8Array;
+  if (!(dataValue instanceof expected) || !ArrayBuffer.isView(dataValue)) {
+    throw typeError(fn, `${arg}.data`, `an ${expected.name} for dtype '${dtype}'`, dataValue);
+  }
+  const data = dataValue as Int8Array | Uint8Array;
   if (data.length !== numel(shape)) {
     throw rangeError(fn, `${arg}.data`, `of length ${numel(shape)} for shape ${shapeText(shape)}`, data);
   }

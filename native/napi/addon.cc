@@ -16,6 +16,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterQuant(env, exports);
   RegisterOps(env, exports);
   RegisterPrepared(env, exports);
+  RegisterPreparedConv(env, exports);
+  RegisterPreparedDepthwise(env, exports);
   return exports;
 }
 

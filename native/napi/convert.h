@@ -42,11 +42,19 @@ inline Napi::TypedArray ByteArrayArg(const Napi::CallbackInfo& info, size_t i, c
   ThrowType(info.Env(), std::string(name) + " must be an Int8Array or a Uint8Array");
 }
 
+// The first element of a typed array, or nullptr when its buffer is detached. Works for arrays over an
+// ArrayBuffer and over a SharedArrayBuffer (Napi::ArrayBuffer::Data() throws a plain Error for the latter).
+inline uint8_t* DataOrNull(Napi::TypedArray a) {
+  void* data = nullptr;
+  if (napi_get_typedarray_info(a.Env(), a, nullptr, nullptr, &data, nullptr, nullptr) != napi_ok) return nullptr;
+  return static_cast<uint8_t*>(data);
+}
+
 template <typename T>
 T* Data(Napi::TypedArray a) {
-  Napi::ArrayBuffer buffer = a.ArrayBuffer();
-  if (buffer.Data() == nullptr && a.ByteLength() > 0) ThrowType(a.Env(), "detached buffer");
-  return reinterpret_cast<T*>(static_cast<uint8_t*>(buffer.Data()) + a.ByteOffset());
+  uint8_t* data = DataOrNull(a);
+  if (data == nullptr && a.ByteLength() > 0) ThrowType(a.Env(), "detached buffer");
+  return reinterpret_cast<T*>(data);
 }
 
 inline double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {

@@ -437,7 +437,7 @@ class OpWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::TypedArray out = out_.Value().As<Napi::TypedArray>();
-    if (out.ByteLength() != out_bytes_ || (out_bytes_ > 0 && out.ArrayBuffer().Data() == nullptr)) {
+    if (out.ByteLength() != out_bytes_ || (out_bytes_ > 0 && DataOrNull(out) == nullptr)) {
       deferred_.Reject(Napi::RangeError::New(env, "qint8 native: out was detached or resized during the work").Value());
       return;
     }

@@ -50,7 +50,7 @@ class PreparedRunWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::TypedArray out = out_.Value().As<Napi::TypedArray>();
-    if (out.ByteLength() != result_.size() || (!result_.empty() && out.ArrayBuffer().Data() == nullptr)) {
+    if (out.ByteLength() != result_.size() || (!result_.empty() && DataOrNull(out) == nullptr)) {
       deferred_.Reject(Napi::RangeError::New(env, "qint8 native: out was detached or resized during the work").Value());
       return;
     }

@@ -1,0 +1,383 @@
+// The fast CONV_2D driver: per-group weight packing, the 1x1 stride-1 GEMM path, and the im2col path that describes
+// MR output pixels' taps as runs of input bytes (padded taps: z_in bytes) and packs them straight into the kernel's
+// LHS block, in (group, panel block, row block) tasks on the thread pool. Baseline code: no ISA flags, no intrinsics.
+#include "qint8/conv.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "conv/conv-kernels.h"
+#include "gemm/gemm-kernels.h"
+#include "qint8/threadpool.h"
+
+namespace qint8 {
+namespace {
+
+constexpr size_t kAlign = 64;
+// Packed weights a task keeps hot while its row tiles stream past (as in gemm.cc): a share of a per-core L2.
+constexpr size_t kL2PanelBudget = 256 * 1024;
+// A last row tile of at most mr / kGemvRowsDivisor rows runs through the gemv, one row at a time (as RunGemm).
+constexpr size_t kGemvRowsDivisor = 3;
+
+size_t DivideRoundUp(size_t x, size_t q) { return (x + q - 1) / q; }
+
+uint8_t* AlignUp(uint8_t* p) {
+  const uintptr_t v = reinterpret_cast<uintptr_t>(p);
+  return reinterpret_cast<uint8_t*>((v + kAlign - 1) & ~static_cast<uintptr_t>(kAlign - 1));
+}
+
+// Per-thread scratch, grown on demand and kept for the thread's life: the packed LHS block, the gathered rows
+// (only when no im2col packer serves the kernel), a tile's runs with their row starts, the cursor's input lines.
+struct ConvScratch {
+  std::vector<uint8_t> block, rows;
+  std::vector<Im2colRun> runs;
+  std::vector<size_t> row_first;
+  std::vector<const int8_t*> lines;
+};
+ConvScratch& ThreadScratch() {
+  thread_local ConvScratch scratch;
+  return scratch;
+}
+uint8_t* Aligned(std::vector<uint8_t>* buffer, size_t bytes) {
+  if (buffer->size() < bytes + kAlign) buffer->resize(bytes + kAlign);
+  return AlignUp(buffer->data());
+}
+
+size_t Participants(size_t threads) {
+  const size_t pool = ThreadPoolSize();
+  return threads == 0 ? pool : std::min(threads, pool);
+}
+
+// The input zero point z_in of a geometry (InputOffset = -z_in, kept modulo 2^32 in ConvParams).
+int64_t InputZeroPoint(const ConvParams& s) { return -static_cast<int64_t>(static_cast<int32_t>(s.input_offset)); }
+
+// A 1x1 stride-1 conv without padding: output pixel m reads input pixel m, so the conv is a GEMM over the NHWC
+// input as it lies (rows of Cin bytes, group g at column g * Cf).
+bool IsPointwise(const ConvParams& s) {
+  return s.k_h == 1 && s.k_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+         s.out_h == s.in_h && s.out_w == s.in_w;
+}
+
+// Describes im2col rows as runs, walking the output pixels of one group in NHWC order from a given row: row
+// (n, oy, ox) is the K = KH * KW * Cf bytes its taps read, in (ky, kx, c) order, with z_in for the taps outside
+// the image (spec 5.6: the folded bias then stays exact). The input lines of the current output row are looked up
+// once per output row. Adjacent taps that are adjacent in the input (dilation 1, one group) form one run, and so
+// may adjacent padded taps (`padding` holds K bytes of z_in, more than any row's padded run).
+class Im2colCursor {
+ public:
+  // `lines`: room for KH pointers. Requires row < N * OH * OW.
+  Im2colCursor(const ConvParams& s, const int8_t* input, const int8_t* padding, size_t group, size_t row,
+               const int8_t** lines)
+      : s_(s),
+        input_(input),
+        padding_(padding),
+        lines_(lines),
+        group_offset_(static_cast<int64_t>(group) * s.filter_c),
+        tap_bytes_(static_cast<size_t>(s.filter_c)),
+        run_bytes_(static_cast<size_t>(s.k_w) * tap_bytes_),
+        contiguous_taps_(s.dilation_w == 1 && s.filter_c == s.in_c && s.k_w > 0) {
+    const int64_t index = static_cast<int64_t>(row);
+    const int64_t output_rows = index / s.out_w;
+    n_ = output_rows / s.out_h, oy_ = output_rows % s.out_h, ox_ = index % s.out_w;
+    LoadLines();
+  }
+
+  // Appends the current row's runs at runs[count...] (room for KH * KW of them), moves to the next row and
+  // returns the new count.
+  size_t NextRow(Im2colRun* runs, size_t count) {
+    const int64_t ix0 = ox_ * s_.stride_w - s_.pad_left;
+    if (contiguous_taps_ && ix0 >= 0 && ix0 + s_.k_w <= s_.in_w) {
+      // The common case, inside the image across its whole width: one run per filter row.
+      const int64_t offset = ix0 * s_.in_c;
+      for (int64_t ky = 0; ky < s_.k_h; ++ky) {
+        runs[count++] = Im2colRun{lines_[ky] != nullptr ? lines_[ky] + offset : padding_, run_bytes_};
+      }
+    } else {
+      count = BorderRow(ix0, runs, count);
+    }
+    Advance();
+    return count;
+  }
+
+ private:
+  // Per filter row ky: the start of the input line it reads (at the group's first channel), or nullptr outside.
+  void LoadLines() {
+    const int64_t iy0 = oy_ * s_.stride_h - s_.pad_top;
+    const int64_t image = n_ * s_.in_h * s_.in_w * s_.in_c + group_offset_;
+    for (int64_t ky = 0; ky < s_.k_h; ++ky) {
+      const int64_t iy = iy0 + s_.dilation_h * ky;
+      lines_[ky] = iy < 0 || iy >= s_.in_h ? nullptr : input_ + (image + iy * s_.in_w * s_.in_c);
+    }
+  }
+
+  void Advance() {
+    if (++ox_ < s_.out_w) return;
+    ox_ = 0;
+    if (++oy_ == s_.out_h) oy_ = 0, ++n_;
+    if (n_ < s_.batches) LoadLines();
+  }
+
+  // A row with taps outside the image's width (or spread out): tap by tap, merging what is adjacent.
+  size_t BorderRow(int64_t ix0, Im2colRun* runs, size_t count) const {
+    const size_t first = count;
+    const auto add = [&](const int8_t* src, size_t bytes) {
+      if (bytes == 0) return;  // KW == 0: no taps
+      if (count > first) {
+        Im2colRun& last = runs[count - 1];
+        const bool both_padding = src == padding_ && last.src == padding_;
+        if (both_padding || (src != padding_ && last.src != padding_ && last.src + last.bytes == src)) {
+          last.bytes += bytes;
+          return;
+        }
+      }
+      runs[count++] = Im2colRun{src, bytes};
+    };
+    for (int64_t ky = 0; ky < s_.k_h; ++ky) {
+      const int8_t* line = lines_[ky];
+      if (line == nullptr) {
+        add(padding_, run_bytes_);
+        continue;
+      }
+      for (int64_t kx = 0; kx < s_.k_w; ++kx) {
+        const int64_t ix = ix0 + s_.dilation_w * kx;
+        add(ix < 0 || ix >= s_.in_w ? padding_ : line + ix * s_.in_c, tap_bytes_);
+      }
+    }
+    return count;
+  }
+
+  const ConvParams& s_;
+  const int8_t* input_;
+  const int8_t* padding_;
+  const int8_t** lines_;
+  int64_t group_offset_;
+  size_t tap_bytes_;
+  size_t run_bytes_;      // KW taps
+  bool contiguous_taps_;  // dilation 1, one group, KW >= 1: a filter row's taps are adjacent in the input
+  int64_t n_ = 0, oy_ = 0, ox_ = 0;
+};
+
+// The rows the runs describe, contiguous (row i at rows + i * k): the im2col matrix itself, for pack_lhs or for
+// kernels that read A directly.
+void GatherRows(size_t m, size_t k, const Im2colRun* runs, const size_t* row_first, int8_t* rows) {
+  for (size_t i = 0; i < m; ++i) {
+    int8_t* dst = rows + i * k;
+    for (size_t r = row_first[i]; r < row_first[i + 1]; ++r) {
+      std::memcpy(dst, runs[r].src, runs[r].bytes);
+      dst += runs[r].bytes;
+    }
+  }
+}
+
+// How the (group, panel, row tile) space is cut into tasks: blocks of panels that stay in L2 while a block of
+// row tiles streams past, about `target_tasks` tasks in all (as RunGemm does for one GEMM).
+struct WorkSplit {
+  size_t block_panels, panel_blocks, tiles_per_block, row_blocks;
+};
+
+WorkSplit SplitWork(size_t groups, size_t panels, size_t panel_bytes, size_t tiles, size_t target_tasks) {
+  const size_t target = DivideRoundUp(target_tasks, groups);  // per group
+  WorkSplit w;
+  w.block_panels = std::max<size_t>(1, std::min(panels, kL2PanelBudget / panel_bytes));
+  w.panel_blocks = DivideRoundUp(panels, w.block_panels);
+  const size_t tile_blocks = std::min(tiles, DivideRoundUp(target, w.panel_blocks));
+  if (w.panel_blocks * tile_blocks < target) {  // few rows: cut the panel blocks finer instead
+    w.panel_blocks = std::min(panels, DivideRoundUp(target, tile_blocks));
+    w.block_panels = DivideRoundUp(panels, w.panel_blocks);
+    w.panel_blocks = DivideRoundUp(panels, w.block_panels);
+  }
+  w.tiles_per_block = DivideRoundUp(tiles, tile_blocks);
+  w.row_blocks = DivideRoundUp(tiles, w.tiles_per_block);
+  return w;
+}
+
+std::vector<Im2colPacker> CompiledPackers() {
+  std::vector<Im2colPacker> v;
+  //          isa             name                                   reproduces                    packer
+#if QINT8_HAVE_AVX2
+  v.push_back({kIsaAvx2,      "qs8-im2col-packa-x16-avx2",           qs8_packa_x16_avx2,           qs8_im2col_packa_x16_avx2});
+#endif
+#if QINT8_HAVE_AVX2 && QINT8_HAVE_AVXVNNI
+  v.push_back({kIsaAvx2,      "qs8-im2col-packa-xor80-avx2",         qs8_packa_xor80_avxvnni,      qs8_im2col_packa_xor80_avx2});
+#endif
+#if QINT8_HAVE_AVX512VNNI
+  v.push_back({kIsaAvx512Vnni, "qs8-im2col-packa-xor80-avx512vnni",  qs8_packa_xor80_avx512vnni,   qs8_im2col_packa_xor80_avx512vnni});
+  v.push_back({kIsaAvx512Vnni, "qs8-im2col-packa-xor80-avx512vnni",  qs8_packa_xor80_avxvnni_evex, qs8_im2col_packa_xor80_avx512vnni});
+#endif
+  return v;
+}
+
+// The im2col packer standing in for kernel.pack_lhs, or nullptr.
+Im2colPackFn Im2colPackerFor(const GemmKernel& kernel) {
+  if (kernel.pack_lhs == nullptr) return nullptr;
+  for (const Im2colPacker& packer : Im2colPackers()) {
+    if (packer.pack_lhs == kernel.pack_lhs) return packer.pack;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// Never destroyed, like the GEMM inventory: a conv still running on another thread at exit must not meet it gone.
+const std::vector<Im2colPacker>& Im2colPackers() {
+  static const std::vector<Im2colPacker>* const packers = new std::vector<Im2colPacker>(CompiledPackers());
+  return *packers;
+}
+
+bool Conv2DFastSupports(ByteTensor input, ByteTensor filter, const Requantization& requant, const ConvParams& s) {
+  if (!input.is_signed || !filter.is_signed || s.filter_offset != 0) return false;
+  const int64_t z_in = InputZeroPoint(s);
+  if (z_in < -128 || z_in > 127) return false;  // padded taps must be able to hold the byte z_in
+  if (s.act_min < -128 || s.act_min > s.act_max || s.act_max > 127) return false;
+  if (!IsValidProfile(s.profile)) return false;
+  for (int64_t size : {s.batches, s.in_h, s.in_w, s.out_h, s.out_w, s.out_c, s.k_h, s.k_w}) {
+    if (size < 0) return false;
+  }
+  if (s.stride_h < 1 || s.stride_w < 1 || s.dilation_h < 1 || s.dilation_w < 1) return false;
+  if (s.filter_c < 1 || s.in_c < s.filter_c || s.in_c % s.filter_c != 0) return false;
+  if (s.out_c % (s.in_c / s.filter_c) != 0) return false;
+  if (s.profile != kProfileXnnpackFp32) {
+    const int64_t channels = s.per_channel ? s.out_c : 1;
+    for (int64_t c = 0; c < channels; ++c) {
+      if (requant.multiplier[c] < 0 || requant.shift[c] < -31 || requant.shift[c] > 30) return false;
+    }
+  }
+  return true;
+}
+
+void PackConvWeights(const GemmKernel& kernel, const int8_t* filter, const int32_t* bias, const Requantization& requant,
+                     const ConvParams& s, PackedConvWeights* packed) {
+  packed->kernel = &kernel;
+  packed->groups = static_cast<size_t>(s.in_c / s.filter_c);
+  packed->output_channels = static_cast<size_t>(s.out_c);
+  packed->filter_height = static_cast<size_t>(s.k_h);
+  packed->filter_width = static_cast<size_t>(s.k_w);
+  packed->filter_channels = static_cast<size_t>(s.filter_c);
+  packed->input_zero_point = static_cast<int32_t>(InputZeroPoint(s));
+  const size_t per_group = packed->output_channels / packed->groups;
+  const size_t k = packed->depth();
+  const bool fp32 = s.profile == kProfileXnnpackFp32;  // each profile reads only its own arrays
+  packed->group_weights.clear();
+  packed->group_weights.resize(packed->groups);
+  for (size_t g = 0; g < packed->groups; ++g) {
+    const size_t first = g * per_group;
+    const size_t channel = s.per_channel ? first : 0;
+    PackGemmWeights(kernel, filter + first * k, per_group, k, bias != nullptr ? bias + first : nullptr,
+                    packed->input_zero_point, fp32 ? nullptr : requant.multiplier + channel,
+                    fp32 ? nullptr : requant.shift + channel, fp32 ? requant.scale + channel : nullptr, s.per_channel,
+                    &packed->group_weights[g]);
+  }
+}
+
+void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvParams& s, int8_t* out,
+               size_t threads) {
+  if (s.EmptyOutput()) return;
+  const GemmKernel& kernel = *packed.kernel;
+  const GemmOutput output{s.profile, s.output_offset, s.act_min, s.act_max};
+  const size_t groups = packed.groups;
+  const size_t out_c = packed.output_channels, per_group = out_c / groups;
+  const size_t in_c = static_cast<size_t>(s.in_c), filter_c = packed.filter_channels;
+  const size_t m = static_cast<size_t>(s.batches * s.out_h * s.out_w);
+
+  if (IsPointwise(s)) {
+    for (size_t g = 0; g < groups; ++g) {
+      RunGemm(packed.group_weights[g], m, input + g * filter_c, in_c, out + g * per_group, out_c, output, threads);
+    }
+    return;
+  }
+
+  const PackedGemmWeights& first = packed.group_weights[0];  // every group has the same layout
+  const size_t k = packed.depth(), kp = first.layout.k_padded, nr = first.layout.nr, mr = kernel.mr;
+  const size_t panels = first.panel_count(), panel_bytes = first.layout.panel_bytes;
+  const size_t tiles = DivideRoundUp(m, mr);
+  const size_t participants = Participants(threads);
+  const WorkSplit w = SplitWork(groups, panels, panel_bytes, tiles, participants == 1 ? 1 : 4 * participants);
+  const size_t tasks_per_group = w.panel_blocks * w.row_blocks;
+  const Im2colPackFn im2col_pack = Im2colPackerFor(kernel);
+  const std::vector<int8_t> padding(std::max<size_t>(k, 1), static_cast<int8_t>(packed.input_zero_point));
+  const size_t row_bytes = kp * kernel.lhs_element_bytes;
+  const size_t runs_per_row = static_cast<size_t>(s.k_h * s.k_w);
+  std::atomic<bool> out_of_memory{false};
+
+  ParallelFor(groups * tasks_per_group, participants, [&](size_t t) {
+    const size_t g = t / tasks_per_group, pb = t % tasks_per_group / w.row_blocks, rb = t % w.row_blocks;
+    const PackedGemmWeights& weights = packed.group_weights[g];
+    const size_t p0 = pb * w.block_panels, p1 = std::min(panels, p0 + w.block_panels);
+    const size_t t0 = rb * w.tiles_per_block, t1 = std::min(tiles, t0 + w.tiles_per_block);
+    ConvScratch& scratch = ThreadScratch();
+    uint8_t* block = nullptr;
+    int8_t* rows_buffer = nullptr;
+    try {  // a pool task must not throw: report, and rethrow on the calling thread
+      if (kernel.pack_lhs != nullptr) block = Aligned(&scratch.block, mr * row_bytes);
+      if (im2col_pack == nullptr) rows_buffer = reinterpret_cast<int8_t*>(Aligned(&scratch.rows, mr * k));
+      if (scratch.runs.size() < mr * runs_per_row) scratch.runs.resize(mr * runs_per_row);
+      if (scratch.row_first.size() < mr + 1) scratch.row_first.resize(mr + 1);
+      if (scratch.lines.size() < static_cast<size_t>(s.k_h)) scratch.lines.resize(static_cast<size_t>(s.k_h));
+    } catch (const std::bad_alloc&) {
+      out_of_memory.store(true, std::memory_order_relaxed);
+      return;
+    }
+    Im2colRun* runs = scratch.runs.data();
+    size_t* row_first = scratch.row_first.data();
+    int8_t* out_group = out + g * per_group;
+    Im2colCursor cursor(s, input, padding.data(), g, t0 * mr, scratch.lines.data());
+    for (size_t tile = t0; tile < t1; ++tile) {
+      const size_t row0 = tile * mr;
+      const size_t rows = std::min(mr, m - row0);
+      row_first[0] = 0;
+      for (size_t i = 0; i < rows; ++i) row_first[i + 1] = cursor.NextRow(runs, row_first[i]);
+      if (rows_buffer != nullptr) GatherRows(rows, k, runs, row_first, rows_buffer);
+
+      if (rows * kGemvRowsDivisor <= mr) {
+        // A short last tile: the gemv streams the panels once per row (each output still computed once).
+        for (size_t i = 0; i < rows; ++i) {
+          const int8_t* row = rows_buffer != nullptr ? rows_buffer + i * k : nullptr;
+          if (block != nullptr) {
+            uint8_t* packed_row = block + i * row_bytes;
+            if (im2col_pack != nullptr) {
+              im2col_pack(1, 1, k, kp, runs, row_first + i, packed_row);
+            } else {
+              kernel.pack_lhs(1, 1, k, kp, row, k, packed_row);
+            }
+            row = reinterpret_cast<const int8_t*>(packed_row);
+          }
+          for (size_t p = p0; p < p1; ++p) {
+            kernel.gemv(1, std::min(nr, per_group - p * nr), k, row, k, weights.panels + p * panel_bytes,
+                        out_group + (row0 + i) * out_c + p * nr, out_c, output);
+          }
+        }
+        continue;
+      }
+      const int8_t* lhs = rows_buffer;
+      if (block != nullptr) {
+        if (im2col_pack != nullptr) {
+          im2col_pack(rows, mr, k, kp, runs, row_first, block);
+        } else {
+          kernel.pack_lhs(rows, mr, k, kp, rows_buffer, k, block);
+        }
+        lhs = reinterpret_cast<const int8_t*>(block);
+      }
+      for (size_t p = p0; p < p1; ++p) {
+        kernel.gemm(rows, std::min(nr, per_group - p * nr), k, lhs, k, weights.panels + p * panel_bytes,
+                    out_group + row0 * out_c + p * nr, out_c, output);
+      }
+    }
+  });
+  if (out_of_memory.load(std::memory_order_relaxed)) throw std::bad_alloc();
+}
+
+bool Conv2DFast(ByteTensor input, ByteTensor filter, const int32_t* bias, const Requantization& requant,
+                const int32_t* geometry, uint8_t* out, Isa isa, size_t threads) {
+  const ConvParams s = ConvParams::FromGeometry(geometry);
+  if (!Conv2DFastSupports(input, filter, requant, s)) return false;
+  if (s.EmptyOutput()) return true;
+  PackedConvWeights packed;
+  PackConvWeights(GemmKernelFor(isa), reinterpret_cast<const int8_t*>(filter.data), bias, requant, s, &packed);
+  RunConv2D(packed, reinterpret_cast<const int8_t*>(input.data), s, reinterpret_cast<int8_t*>(out), threads);
+  return true;
+}
+
+}  // namespace qint8

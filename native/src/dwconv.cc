@@ -1,0 +1,418 @@
+// The depthwise driver (baseline, no intrinsics): the kernel inventory and its dispatch, weight packing, padded and
+// regrouped input rows cached per task, output rows split over the thread pool, and DepthwiseConv2DFast.
+// The arithmetic contract is in qint8/dwconv.h; every kernel is bit-identical to the reference DepthwiseConv2D.
+#include "qint8/dwconv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "dwconv/dwconv-kernels.h"
+#include "qint8/threadpool.h"
+
+namespace qint8 {
+namespace {
+
+// Lane orders: the tile channel each slot (accumulator lane) holds.
+size_t NaturalOrder(size_t slot) { return slot; }
+
+#if QINT8_HAVE_AVX2
+// AVX2 32c2: pairs built by vpunpck{l,h}wd of two 16-channel int16 vectors b = 0, 1; accumulator a = 2b + part
+// holds in its 128-bit half h the channels 16b + 8h + 4*part + (0..3). vpackssdw(acc 2b, acc 2b+1) restores the
+// channel order of block b.
+size_t Avx2PairOrder(size_t slot) {
+  const size_t a = slot / 8, l = slot % 8;
+  return 16 * (a / 2) + 8 * (l / 4) + 4 * (a % 2) + l % 4;
+}
+#endif
+
+#if QINT8_HAVE_AVX512VNNI
+// AVX-512 VNNI 32c4: quads built by vpunpck{l,h}bw then vpunpck{l,h}wd of four 32-channel byte vectors;
+// accumulator a holds in its 128-bit half h the channels 16h + 4a + (0..3). vpackssdw(0, 1), vpackssdw(2, 3) and
+// vpacksswb of the two restore the channel order.
+size_t Avx512QuadOrder(size_t slot) {
+  const size_t a = slot / 8, l = slot % 8;
+  return 16 * (l / 4) + 4 * a + l % 4;
+}
+#endif
+
+std::vector<DwconvKernel> CompiledKernels() {
+  std::vector<DwconvKernel> v;
+  //          isa              name                                   ct  g  bytes flip   lane order       pack_row                             row                                  extra bytes                    pack_extra
+  v.push_back({kIsaScalar,     "qs8-dwconv-8c1-minmax-scalar",        8,  1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_8c1_scalar,      qs8_dwconv_8c1_minmax_scalar,        0,                             nullptr});
+#if QINT8_HAVE_AVX2
+  v.push_back({kIsaAvx2,       "qs8-dwconv-32c2-minmax-avx2",         32, 2, 2,    false, Avx2PairOrder,   qs8_dwconv_pack_row_32c2_avx2,       qs8_dwconv_32c2_minmax_avx2,         0,                             nullptr});
+#endif
+#if QINT8_HAVE_AVX512VNNI
+  v.push_back({kIsaAvx512Vnni, "qs8-dwconv-2x32c4-minmax-avx512vnni", 32, 4, 1,    true,  Avx512QuadOrder, qs8_dwconv_pack_row_32c4_avx512vnni, qs8_dwconv_2x32c4_minmax_avx512vnni, kDwconvExtraBytes32c4Avx512, qs8_dwconv_pack_extra_32c4_avx512vnni});
+#endif
+#if QINT8_HAVE_NEON
+  v.push_back({kIsaNeon,       "qs8-dwconv-16c1-minmax-neon",         16, 1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_16c1_neon,       qs8_dwconv_16c1_minmax_neon,         0,                             nullptr});
+#endif
+  return v;
+}
+
+Isa FallbackIsa(Isa isa) {
+  switch (isa) {
+    case kIsaAvx512Vnni:
+    case kIsaAvxVnni:
+      return kIsaAvx2;
+    case kIsaNeonI8mm:
+      return kIsaNeonDot;
+    case kIsaNeonDot:
+      return kIsaNeon;
+    default:
+      return kIsaScalar;
+  }
+}
+
+size_t RoundUp(size_t x, size_t m) { return (x + m - 1) / m * m; }
+size_t Gcd(size_t a, size_t b) {
+  while (b != 0) {
+    const size_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+// Limits of the materialised rows: beyond them (huge strides or dilations over small images, filters of more
+// than kMaxKh rows) the reference kernel, which skips taps, is the better tool.
+constexpr int64_t kMaxKh = 64;
+constexpr double kMaxScratchBytes = 64.0 * 1024 * 1024;
+
+// Everything about the padded row R and the tap rows T that follows from the shape and the kernel.
+struct RowPlan {
+  size_t g = 1, kw_groups = 1, q = 1, entry_step = 1, group_step = 1;
+  size_t entries = 0;        // tap-row entries per tile
+  size_t r_pixels = 0;       // pixels of R (input column p - pad_left)
+  size_t cp = 0;             // bytes per R pixel: tiles * CT
+  size_t entry_bytes = 0;
+  size_t row_tile_bytes = 0;  // 64-byte multiple
+  size_t t_row_bytes = 0;     // tiles * row_tile_bytes
+  size_t slots = 0;           // cached tap rows per task
+  size_t valid_begin = 0, valid_end = 0;  // R pixels inside the image: [valid_begin, valid_end)
+  bool direct = false;        // R's in-image pixels point into the input (M == 1, channels == tiles * CT)
+};
+
+// Returns false when the rows would be unreasonable (see kMaxScratchBytes); fills *plan otherwise.
+bool MakeRowPlan(const PackedDwconvWeights& packed, const DwconvShape& s, RowPlan* plan) {
+  const DwconvKernel& k = *packed.kernel;
+  if (s.stride_h < 1 || s.stride_w < 1 || s.dilation_h < 1 || s.dilation_w < 1) return false;
+  if (s.in_c < 1 || s.depth_multiplier < 1 || s.in_c * s.depth_multiplier != static_cast<int64_t>(packed.channels)) return false;
+  if (static_cast<int64_t>(packed.kh) > kMaxKh || s.out_w < 1) return false;
+  const double g = static_cast<double>(k.g);
+  const double kwg = static_cast<double>(packed.kw_groups);
+  // Bound everything in double first (no integer overflow for any int32 geometry), then compute exactly. The span
+  // of R: the pixels the output row's taps read, plus one more entry (entries are rounded up to even), which is
+  // q = gcd(stride, g * dilation) <= g * dilation pixels further.
+  const double span = static_cast<double>(s.out_w - 1) * s.stride_w + (kwg * g - 1) * s.dilation_w + 1 +
+                      static_cast<double>(s.dilation_w) * g;
+  const double cp = static_cast<double>(packed.tiles * k.ct);
+  const double slots = std::min(static_cast<double>(packed.kh) * s.dilation_h, static_cast<double>(packed.kh) + 32);
+  const double entry_bytes = cp * g * k.element_bytes;
+  const double scratch = span * cp + (slots + 1) * span * entry_bytes;
+  // A padded row must be paid for by the work it serves: not much wider than the input row plus the taps the
+  // output row reads (only huge strides or dilations over small images exceed that).
+  if (span > 4 * (static_cast<double>(s.in_w) + static_cast<double>(s.out_w) * kwg * g) + 64) return false;
+  if (scratch > kMaxScratchBytes) return false;
+
+  RowPlan p;
+  p.g = k.g;
+  p.kw_groups = packed.kw_groups;
+  const size_t sw = static_cast<size_t>(s.stride_w), dw = static_cast<size_t>(s.dilation_w);
+  p.q = Gcd(sw, p.g * dw);
+  p.entry_step = sw / p.q;
+  p.group_step = p.g * dw / p.q;
+  const size_t out_w = static_cast<size_t>(s.out_w);
+  // Entries rounded up to even (kernels may store tap rows as blocks of two entries), and R covering them all.
+  p.entries = RoundUp(((out_w - 1) * sw + (p.kw_groups - 1) * p.g * dw) / p.q + 1, 2);
+  p.r_pixels = std::max((out_w - 1) * sw + (p.kw_groups * p.g - 1) * dw + 1, (p.entries - 1) * p.q + (p.g - 1) * dw + 1);
+  p.cp = packed.tiles * k.ct;
+  p.entry_bytes = k.ct * k.g * k.element_bytes;
+  p.row_tile_bytes = RoundUp(p.entries * p.entry_bytes, 64);
+  p.t_row_bytes = packed.tiles * p.row_tile_bytes;
+  p.slots = static_cast<size_t>(slots);
+  const int64_t r = static_cast<int64_t>(p.r_pixels);
+  p.valid_begin = static_cast<size_t>(std::min(std::max<int64_t>(s.pad_left, 0), r));
+  p.valid_end = static_cast<size_t>(std::min(std::max<int64_t>(s.pad_left + s.in_w, 0), r));
+  if (p.valid_end < p.valid_begin) p.valid_end = p.valid_begin;
+  p.direct = s.depth_multiplier == 1 && p.cp == packed.channels;
+  *plan = p;
+  return true;
+}
+
+// A 64-byte aligned byte buffer, filled with `fill`, or left uninitialised (tap rows: pack_row writes every byte a
+// row function reads).
+struct AlignedBuffer {
+  std::unique_ptr<uint8_t[]> storage;
+  uint8_t* data = nullptr;
+  void Allocate(size_t bytes) {
+    storage.reset(new uint8_t[bytes + 64]);
+    const uintptr_t base = reinterpret_cast<uintptr_t>(storage.get());
+    data = storage.get() + ((64 - base % 64) % 64);
+  }
+  void Allocate(size_t bytes, uint8_t fill) {
+    Allocate(bytes);
+    std::memset(data, fill, bytes);
+  }
+};
+
+// The scratch of one task: the padded row (pixel table px, and in copy mode the expanded copy r) and `slots`
+// cached tap rows with the (batch, input row) they hold.
+struct TaskScratch {
+  AlignedBuffer r, t;
+  std::vector<const int8_t*> px;
+  std::vector<int64_t> tag;
+  std::vector<uint64_t> last_use;
+  std::vector<const uint8_t*> rows;
+};
+
+// Copy mode (depth multiplier > 1, or channels not filling whole tiles): writes input row (n, iy) into R's in-image
+// pixels, expanded to output channels (the padding pixels keep the z_in bytes they were filled with).
+void FillPaddedRow(const int8_t* input, const DwconvShape& s, const RowPlan& p, int64_t n, int64_t iy, int8_t* r) {
+  const size_t in_c = static_cast<size_t>(s.in_c), mult = static_cast<size_t>(s.depth_multiplier);
+  const size_t pixels = p.valid_end - p.valid_begin;
+  if (pixels == 0) return;
+  const int8_t* src = input + ((n * s.in_h + iy) * s.in_w + (static_cast<int64_t>(p.valid_begin) - s.pad_left)) * s.in_c;
+  int8_t* dst = r + p.valid_begin * p.cp;
+  for (size_t i = 0; i < pixels; ++i, src += in_c, dst += p.cp) {
+    if (mult == 1) {
+      std::memcpy(dst, src, in_c);
+    } else {
+      for (size_t c = 0; c < in_c; ++c) std::memset(dst + c * mult, src[c], mult);
+    }
+  }
+}
+
+}  // namespace
+
+// The lists are never destroyed: packed weights point into them (see GemmKernels()).
+const std::vector<DwconvKernel>& DwconvKernels() {
+  static const std::vector<DwconvKernel>* const kernels = new std::vector<DwconvKernel>(CompiledKernels());
+  return *kernels;
+}
+
+const DwconvKernel& DwconvKernelFor(Isa isa) {
+  const std::vector<DwconvKernel>& kernels = DwconvKernels();
+  for (;;) {
+    for (const DwconvKernel& kernel : kernels) {
+      if (kernel.isa == isa) return kernel;
+    }
+    if (isa == kIsaScalar) return kernels.front();
+    isa = FallbackIsa(isa);
+  }
+}
+
+void PackDwconvWeights(const DwconvKernel& kernel, const int8_t* filter, size_t kh, size_t kw, size_t channels,
+                       const int32_t* bias, int32_t input_zero_point, const int32_t* multiplier, const int32_t* shift,
+                       const float* scale, bool per_channel, PackedDwconvWeights* packed) {
+  const size_t ct = kernel.ct, g = kernel.g, e = kernel.element_bytes;
+  PackedDwconvWeights& p = *packed;
+  p.kernel = &kernel;
+  p.channels = channels;
+  p.kh = kh;
+  p.kw = kw;
+  p.kw_groups = (kw + g - 1) / g;
+  p.tiles = (channels + ct - 1) / ct;
+  p.input_zero_point = input_zero_point;
+  p.left_shift = false;
+  const size_t header_bytes = kDwconvHeaderArrays * ct * sizeof(int32_t);
+  p.tile_bytes = RoundUp(header_bytes + kh * p.kw_groups * ct * g * e, 64) + kernel.extra_bytes;
+  p.storage.assign(p.tiles * p.tile_bytes + 64, 0);
+  const uintptr_t base = reinterpret_cast<uintptr_t>(p.storage.data());
+  p.data = p.storage.data() + ((64 - base % 64) % 64);
+
+  // bias' = bias - (z_in [+ 128 when T holds x ^ 0x80]) * sum of the channel's taps, modulo 2^32.
+  const uint32_t fold = static_cast<uint32_t>(input_zero_point) + (kernel.flips_input ? 128u : 0u);
+  const size_t extra_offset = p.tile_bytes - kernel.extra_bytes;
+  for (size_t t = 0; t < p.tiles; ++t) {
+    uint8_t* tile = p.data + t * p.tile_bytes;
+    int32_t* tile_bias = reinterpret_cast<int32_t*>(tile);
+    int32_t* tile_multiplier = tile_bias + ct;
+    int32_t* tile_shift = tile_multiplier + ct;
+    float* tile_scale = reinterpret_cast<float*>(tile_shift + ct);
+    uint8_t* weights = tile + header_bytes;
+    for (size_t slot = 0; slot < ct; ++slot) {
+      const size_t c = t * ct + kernel.slot_channel(slot);
+      if (c >= channels) continue;  // padding lanes stay zero
+      const size_t ch = per_channel ? c : 0;
+      uint32_t sum = 0;
+      for (size_t tap = 0; tap < kh * kw; ++tap) sum += static_cast<uint32_t>(static_cast<int32_t>(filter[tap * channels + c]));
+      tile_bias[slot] = static_cast<int32_t>((bias != nullptr ? static_cast<uint32_t>(bias[c]) : 0u) - fold * sum);
+      tile_multiplier[slot] = multiplier != nullptr ? multiplier[ch] : 0;
+      tile_shift[slot] = shift != nullptr ? shift[ch] : 0;
+      tile_scale[slot] = scale != nullptr ? scale[ch] : 0.0f;
+      p.left_shift = p.left_shift || tile_shift[slot] > 0;
+      for (size_t ky = 0; ky < kh; ++ky) {
+        for (size_t j = 0; j < p.kw_groups; ++j) {
+          for (size_t gi = 0; gi < g; ++gi) {
+            const size_t kx = j * g + gi;
+            const int8_t w = kx < kw ? filter[(ky * kw + kx) * channels + c] : 0;
+            const size_t index = ((ky * p.kw_groups + j) * ct + slot) * g + gi;
+            if (e == 1) {
+              weights[index] = static_cast<uint8_t>(w);
+            } else {
+              const int16_t w16 = w;
+              std::memcpy(weights + index * 2, &w16, 2);
+            }
+          }
+        }
+      }
+    }
+    if (kernel.pack_extra != nullptr) kernel.pack_extra(tile, tile + extra_offset);
+  }
+}
+
+bool DwconvShapeSupported(const PackedDwconvWeights& packed, const DwconvShape& shape) {
+  RowPlan plan;
+  return packed.kernel != nullptr && MakeRowPlan(packed, shape, &plan);
+}
+
+void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const int8_t* input, int8_t* out,
+               const DwconvOutput& output, size_t threads) {
+  if (s.batches <= 0 || s.out_h <= 0 || s.out_w <= 0 || packed.channels == 0) return;
+  RowPlan plan;
+  if (!MakeRowPlan(packed, s, &plan)) return;  // callers check DwconvShapeSupported first
+  const DwconvKernel& kernel = *packed.kernel;
+  const uint8_t z_byte = static_cast<uint8_t>(packed.input_zero_point);
+  const size_t kh = packed.kh;
+  const size_t total_rows = static_cast<size_t>(s.batches) * static_cast<size_t>(s.out_h);
+  const size_t pool = ThreadPoolSize();
+  const size_t participants = threads == 0 ? pool : std::min(threads, pool);
+  const size_t tasks = participants <= 1 ? 1 : std::min(total_rows, participants * 4);
+
+  // A pixel of z_in bytes (padding), and the tap row of a padding row, shared read-only by all tasks.
+  AlignedBuffer z_pixel, pad_t;
+  z_pixel.Allocate(plan.cp, z_byte);
+  pad_t.Allocate(plan.t_row_bytes);
+  const std::vector<const int8_t*> pad_px(plan.r_pixels, reinterpret_cast<const int8_t*>(z_pixel.data));
+  kernel.pack_row(pad_px.data(), packed.tiles, plan.entries, plan.q, static_cast<size_t>(s.dilation_w), pad_t.data,
+                  plan.row_tile_bytes);
+  std::vector<TaskScratch> scratch(tasks);  // allocated here, so an allocation failure throws before any work
+  for (TaskScratch& ts : scratch) {
+    if (plan.direct) {
+      ts.px.assign(plan.r_pixels, reinterpret_cast<const int8_t*>(z_pixel.data));  // in-image entries set per row
+    } else {
+      ts.r.Allocate(plan.r_pixels * plan.cp, z_byte);
+      ts.px.resize(plan.r_pixels);
+      for (size_t i = 0; i < plan.r_pixels; ++i) ts.px[i] = reinterpret_cast<const int8_t*>(ts.r.data + i * plan.cp);
+    }
+    ts.t.Allocate(plan.slots * plan.t_row_bytes);
+    ts.tag.assign(plan.slots, std::numeric_limits<int64_t>::min());
+    ts.last_use.assign(plan.slots, 0);
+    ts.rows.assign(kh, nullptr);
+  }
+
+  const size_t out_w = static_cast<size_t>(s.out_w);
+  const size_t row_bytes = out_w * packed.channels;
+  ParallelFor(tasks, participants, [&](size_t task) {
+    TaskScratch& ts = scratch[task];
+    const size_t begin = total_rows * task / tasks, end = total_rows * (task + 1) / tasks;
+    DwconvRowParams rp;
+    rp.rows = ts.rows.data();
+    rp.row_tile_bytes = plan.row_tile_bytes;
+    rp.weights = packed.data;
+    rp.weight_tile_bytes = packed.tile_bytes;
+    rp.tiles = packed.tiles;
+    rp.channels = packed.channels;
+    rp.out_w = out_w;
+    rp.entry_step = plan.entry_step;
+    rp.group_step = plan.group_step;
+    rp.kh = kh;
+    rp.kw_groups = plan.kw_groups;
+    rp.left_shift = packed.left_shift;
+    rp.output = output;
+    uint64_t clock = 0;
+    for (size_t row = begin; row < end; ++row) {
+      const int64_t n = static_cast<int64_t>(row / static_cast<size_t>(s.out_h));
+      const int64_t oy = static_cast<int64_t>(row % static_cast<size_t>(s.out_h));
+      const int64_t iy0 = oy * s.stride_h - s.pad_top;
+      ++clock;
+      // Mark the slots this output row needs as used now, so that the misses below never evict one of them.
+      for (size_t ky = 0; ky < kh; ++ky) {
+        const int64_t iy = iy0 + static_cast<int64_t>(ky) * s.dilation_h;
+        ts.rows[ky] = nullptr;
+        if (iy < 0 || iy >= s.in_h) {
+          ts.rows[ky] = pad_t.data;
+          continue;
+        }
+        const int64_t tag = n * s.in_h + iy;
+        for (size_t slot = 0; slot < plan.slots; ++slot) {
+          if (ts.tag[slot] == tag) {
+            ts.last_use[slot] = clock;
+            ts.rows[ky] = ts.t.data + slot * plan.t_row_bytes;
+            break;
+          }
+        }
+      }
+      for (size_t ky = 0; ky < kh; ++ky) {
+        if (ts.rows[ky] != nullptr) continue;
+        const int64_t iy = iy0 + static_cast<int64_t>(ky) * s.dilation_h;
+        size_t victim = 0;  // least recently used; slots >= kh and the needed ones carry `clock`
+        for (size_t slot = 1; slot < plan.slots; ++slot) {
+          if (ts.last_use[slot] < ts.last_use[victim]) victim = slot;
+        }
+        uint8_t* t_row = ts.t.data + victim * plan.t_row_bytes;
+        if (plan.direct) {
+          // Pixel valid_begin is input column valid_begin - pad_left >= 0 of row (n, iy).
+          const int8_t* pixel = input + ((n * s.in_h + iy) * s.in_w + (static_cast<int64_t>(plan.valid_begin) - s.pad_left)) * s.in_c;
+          for (size_t px = plan.valid_begin; px < plan.valid_end; ++px, pixel += plan.cp) ts.px[px] = pixel;
+        } else {
+          FillPaddedRow(input, s, plan, n, iy, reinterpret_cast<int8_t*>(ts.r.data));
+        }
+        kernel.pack_row(ts.px.data(), packed.tiles, plan.entries, plan.q, static_cast<size_t>(s.dilation_w), t_row,
+                        plan.row_tile_bytes);
+        ts.tag[victim] = n * s.in_h + iy;
+        ts.last_use[victim] = clock;
+        ts.rows[ky] = t_row;
+      }
+      rp.out = out + row * row_bytes;
+      kernel.row(rp);
+    }
+  });
+}
+
+bool DepthwiseConv2DFast(ByteTensor input, ByteTensor filter, const int32_t* bias, const Requantization& requant,
+                         const int32_t* geometry, uint8_t* out, Isa isa, size_t threads) {
+  const ConvParams s = ConvParams::FromGeometry(geometry);
+  if (!input.is_signed || !filter.is_signed || s.filter_offset != 0) return false;
+  if (!IsValidProfile(s.profile)) return false;
+  if (s.output_offset < -128 || s.output_offset > 127) return false;
+  if (s.act_min < -128 || s.act_min > s.act_max || s.act_max > 127) return false;
+  const int32_t z_in = -static_cast<int32_t>(s.input_offset);
+  if (z_in < -128 || z_in > 127) return false;  // padding must be the byte z_in
+  if (s.filter_c != 1 || s.depth_multiplier < 1 || s.in_c < 1 || s.out_c != s.in_c * s.depth_multiplier) return false;
+  if (s.k_h < 1 || s.k_w < 1) return false;
+  if (s.EmptyOutput()) return true;
+  const size_t channels = static_cast<size_t>(s.out_c);
+  const size_t requant_channels = s.per_channel ? channels : 1;
+  const bool fp32 = s.profile == kProfileXnnpackFp32;
+  if (!fp32) {
+    for (size_t c = 0; c < requant_channels; ++c) {
+      if (requant.multiplier[c] < 0 || requant.shift[c] < -31 || requant.shift[c] > 30) return false;
+    }
+  }
+  const DwconvShape shape{s.batches, s.in_h, s.in_w, s.in_c, s.depth_multiplier, s.out_h, s.out_w,
+                          s.stride_h, s.stride_w, s.dilation_h, s.dilation_w, s.pad_top, s.pad_left};
+  PackedDwconvWeights packed;
+  const DwconvKernel& kernel = DwconvKernelFor(isa);
+  // Cheap refusal before packing: the plan depends on the kernel's tile and group sizes only.
+  packed.kernel = &kernel;
+  packed.channels = channels;
+  packed.kh = static_cast<size_t>(s.k_h);
+  packed.kw = static_cast<size_t>(s.k_w);
+  packed.kw_groups = (packed.kw + kernel.g - 1) / kernel.g;
+  packed.tiles = (channels + kernel.ct - 1) / kernel.ct;
+  if (!DwconvShapeSupported(packed, shape)) return false;
+  PackDwconvWeights(kernel, reinterpret_cast<const int8_t*>(filter.data), packed.kh, packed.kw, channels, bias, z_in,
+                    fp32 ? nullptr : requant.multiplier, fp32 ? nullptr : requant.shift, fp32 ? requant.scale : nullptr,
+                    s.per_channel, &packed);
+  const DwconvOutput output{s.profile, s.output_offset, s.act_min, s.act_max};
+  RunDwconv(packed, shape, reinterpret_cast<const int8_t*>(input.data), reinterpret_cast<int8_t*>(out), output, threads);
+  return true;
+}
+
+}  // namespace qint8

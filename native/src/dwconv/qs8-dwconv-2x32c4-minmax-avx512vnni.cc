@@ -1,0 +1,463 @@
+// AVX-512 VNNI depthwise kernel: 32-channel tiles, taps in uint8 quads along the kernel width, vpdpbusd on two output
+// pixels per zmm (ymm for a lone pixel), exact 64-bit requantization (vpmuldq, vpsravq) of each profile. Compiled
+// with the avx512vnni family's flags (F, BW, DQ, VL, VNNI) only.
+//
+// Preconditions (qint8/dwconv.h): tap rows written by qs8_dwconv_pack_row_32c4_avx512vnni (which flips every byte,
+// padding included: vpdpbusd is u8 x s8, four products per int32 lane, non-saturating, so exact (spec 5.6) on
+// x ^ 0x80 = x + 128, whose extra 128 * sum w the packed bias removes); packed tiles from PackDwconvWeights with
+// this kernel (lane order Avx512QuadOrder in dwconv.cc, constants from qs8_dwconv_pack_extra_32c4_avx512vnni);
+// output zero point and clamp inside int8; an even number of tap-row entries. Fast paths: 3x3 and 5x5 filters with
+// weights held in registers; any other KH x KW loops.
+// Tap-row layout: entries in blocks of two, 256 bytes per block; within a block, for accumulator a = 0..3, 32 bytes of
+// the even entry then 32 bytes of the odd one (one zmm load takes accumulator a of two neighbouring entries).
+// Within 32 bytes, lane order: the quads (x[p], x[p+d], x[p+2d], x[p+3d]) of channels 16h + 4a + (0..3) in 128-bit
+// half h, which vpunpck{l,h}bw then vpunpck{l,h}wd of four 32-channel byte rows give, and which vpackssdw(0, 1),
+// vpackssdw(2, 3) and vpacksswb of the two put back in channel order.
+// Two pixels per zmm: output pixels ox, ox + 1 read neighbouring entries when StrideWidth / q == 1 and the tap
+// groups are an even number of entries apart (all stride-1 and stride-2 layers); other shapes run pixel by pixel.
+// 32-channel tiles fit the common 32..1024-channel layers without a half-empty tile.
+
+// GCC 12's AVX-512 intrinsics build their "undefined" pass-through operand as `__m512i __Y = __Y;`, which
+// -W(maybe-)uninitialized reports once inlined (GCC PR 105593, fixed in GCC 13): silence it for that header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "dwconv-kernels.h"
+
+#define QINT8_DW_INLINE inline __attribute__((always_inline))
+
+namespace qint8 {
+namespace {
+
+constexpr size_t kCt = 32;
+constexpr size_t kEntryBytes = kCt * 4;       // 128
+constexpr size_t kBlockBytes = 2 * kEntryBytes;  // two entries
+constexpr size_t kHeaderBytes = kDwconvHeaderArrays * kCt * sizeof(int32_t);
+
+QINT8_DW_INLINE __m256i Load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+QINT8_DW_INLINE __m512i Load512(const uint8_t* p) { return _mm512_loadu_si512(p); }
+QINT8_DW_INLINE __m512i Twice(__m256i v) { return _mm512_inserti64x4(_mm512_castsi256_si512(v), v, 1); }
+
+// Accumulator a of entry e of a tap row (32 bytes); entry e's block, even entry first.
+QINT8_DW_INLINE const uint8_t* EntryAcc(const uint8_t* row, size_t e, size_t a) {
+  return row + (e >> 1) * kBlockBytes + 64 * a + 32 * (e & 1);
+}
+
+// The two 64-bit halves of 32-bit lanes as qword results back into one vector of int32 (the low dword of every
+// qword: dwords 0, 2, 4, ... of each source, even lanes from `even`, odd lanes from `odd`).
+QINT8_DW_INLINE __m256i InterleaveLowDwords(__m256i even, __m256i odd) {
+  return _mm256_permutex2var_epi32(even, _mm256_setr_epi32(0, 8, 2, 10, 4, 12, 6, 14), odd);
+}
+QINT8_DW_INLINE __m512i InterleaveLowDwords(__m512i even, __m512i odd) {
+  return _mm512_permutex2var_epi32(even, _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30), odd);
+}
+
+// ---- Requantization -------------------------------------------------------------------------------------------
+// Each profile's constants for one accumulator (8 channels) are computed once per tile at packing time
+// (qs8_dwconv_pack_extra_32c4_avx512vnni) as zmm with both 256-bit halves equal, so one register serves two pixels
+// and its low half (a free cast) one pixel. ExtraIndex names the 14 vectors of an accumulator; even / odd are the
+// channels of the even / odd 32-bit lanes, held in 64-bit lanes.
+enum ExtraIndex : size_t {
+  kXLeft, kXMulEven, kXMulOdd, kXRoundEven, kXRoundOdd, kXSignEven, kXSignOdd, kXCountEven, kXCountOdd,  // tflite-ref
+  kXRound1Even, kXRound1Odd, kXCount1Even, kXCount1Odd,                                            // tflite-single
+  kXScale,                                                                                      // xnnpack-fp32
+  kXExtraVectors,
+};
+static_assert(kDwconvExtraBytes32c4Avx512 == 4 * kXExtraVectors * 64, "extra layout");
+
+QINT8_DW_INLINE __m512i ExtraVector(const uint8_t* extra, size_t a, ExtraIndex i) {
+  return _mm512_load_si512(extra + (a * kXExtraVectors + i) * 64);
+}
+QINT8_DW_INLINE __m256i Low(__m512i v) { return _mm512_castsi512_si256(v); }
+
+// tflite-ref, MultiplyByQuantizedMultiplierDouble = RoundingDivideByPOT(SRDHM(x << left, m), right), in one
+// 64-bit expression per lane. With p = (x << left) * m (exact, |p| < 2^62; x << left wraps modulo 2^32 as in
+// fixedpoint.h) and right = r:
+//   r = 0:  SRDHM alone, floor((p + 2^30) / 2^31).
+//   r >= 1: floor((floor((p + 2^30) / 2^31) + 2^(r-1) - [y < 0]) / 2^r), y the SRDHM result: RoundingDivideByPOT
+//           is round half away from zero, i.e. + 2^(r-1) then floor, one less for negative y. Nested floors of
+//           integers merge: floor((p + 2^30 + 2^(30+r) - [y < 0] * 2^31) / 2^(31+r)). y < 0 iff p < -2^30, and
+//           for -2^30 <= p < 0 both choices give 0; p < 0 iff x << left < 0 when m > 0, and for m = 0 (p = 0)
+//           subtracting 2^31 still gives 0. So the test is the sign bit of x << left.
+// So result = (p + K - [x < 0] * S) >> (31 + r) with K = 2^30 + (r ? 2^(30+r) : 0), S = r ? 2^31 : 0. The sign
+// term costs no compare: bit 31 of a 64-bit lane holding x in its low half is x's sign, so x & S (S = 2^31 or 0)
+// is it; the odd lanes' x sits shifted down for vpmuldq anyway. Per half: vpmuldq, vpaddq, vpandq, vpsubq,
+// vpsravq. |p + K| < 2^62 + 2^61 + 2^30 never overflows, and the result fits int32 (it is the scalar's), so the
+// low dword is it. Requires 0 <= m < 2^31, -31 <= shift <= 30.
+template <bool kLeft>
+struct DoubleRounding {
+  __m512i left, m_even, m_odd, k_even, k_odd, s_even, s_odd, count_even, count_odd;
+
+  static QINT8_DW_INLINE DoubleRounding Load(const uint8_t* extra, size_t a) {
+    return DoubleRounding{ExtraVector(extra, a, kXLeft),      ExtraVector(extra, a, kXMulEven),
+                          ExtraVector(extra, a, kXMulOdd),    ExtraVector(extra, a, kXRoundEven),
+                          ExtraVector(extra, a, kXRoundOdd),  ExtraVector(extra, a, kXSignEven),
+                          ExtraVector(extra, a, kXSignOdd),   ExtraVector(extra, a, kXCountEven),
+                          ExtraVector(extra, a, kXCountOdd)};
+  }
+  QINT8_DW_INLINE __m512i Apply(__m512i x) const {
+    if (kLeft) x = _mm512_sllv_epi32(x, left);
+    const __m512i x_odd = _mm512_srli_epi64(x, 32);
+    __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, m_even), k_even);
+    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(x_odd, m_odd), k_odd);
+    even = _mm512_sub_epi64(even, _mm512_and_si512(x, s_even));
+    odd = _mm512_sub_epi64(odd, _mm512_and_si512(x_odd, s_odd));
+    return InterleaveLowDwords(_mm512_srav_epi64(even, count_even), _mm512_srav_epi64(odd, count_odd));
+  }
+  QINT8_DW_INLINE __m256i Apply(__m256i x) const {
+    if (kLeft) x = _mm256_sllv_epi32(x, Low(left));
+    const __m256i x_odd = _mm256_srli_epi64(x, 32);
+    __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, Low(m_even)), Low(k_even));
+    __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(x_odd, Low(m_odd)), Low(k_odd));
+    even = _mm256_sub_epi64(even, _mm256_and_si256(x, Low(s_even)));
+    odd = _mm256_sub_epi64(odd, _mm256_and_si256(x_odd, Low(s_odd)));
+    return InterleaveLowDwords(_mm256_srav_epi64(even, Low(count_even)), _mm256_srav_epi64(odd, Low(count_odd)));
+  }
+};
+
+// tflite-single: (x*m + 2^(30-shift)) >> (31-shift) in 64 bits (vpmuldq, vpaddq, vpsravq with counts in [1, 62]),
+// narrowed by two's complement wrap (the low dword). |x*m| < 2^62 and the rounding term is <= 2^61: no overflow.
+struct SingleRounding {
+  __m512i m_even, m_odd, round_even, round_odd, count_even, count_odd;
+
+  static QINT8_DW_INLINE SingleRounding Load(const uint8_t* extra, size_t a) {
+    return SingleRounding{ExtraVector(extra, a, kXMulEven),    ExtraVector(extra, a, kXMulOdd),
+                          ExtraVector(extra, a, kXRound1Even), ExtraVector(extra, a, kXRound1Odd),
+                          ExtraVector(extra, a, kXCount1Even), ExtraVector(extra, a, kXCount1Odd)};
+  }
+  QINT8_DW_INLINE __m512i Apply(__m512i x) const {
+    const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, m_even), round_even);
+    const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), m_odd), round_odd);
+    return InterleaveLowDwords(_mm512_srav_epi64(even, count_even), _mm512_srav_epi64(odd, count_odd));
+  }
+  QINT8_DW_INLINE __m256i Apply(__m256i x) const {
+    const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, Low(m_even)), Low(round_even));
+    const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), Low(m_odd)), Low(round_odd));
+    return InterleaveLowDwords(_mm256_srav_epi64(even, Low(count_even)), _mm256_srav_epi64(odd, Low(count_odd)));
+  }
+};
+
+// xnnpack-fp32: round_half_even(f32(f32(x) * scale)) saturated to int32 (MultiplyByFloatScale). vcvtdq2ps and
+// vcvtps2dq round to nearest even as the scalar casts do; vcvtps2dq gives INT32_MIN for NaN and every value out
+// of range, the scalar answer except for values >= 2^31, which are patched to INT32_MAX.
+struct FloatScale {
+  __m512 scale;
+
+  static QINT8_DW_INLINE FloatScale Load(const uint8_t* extra, size_t a) {
+    return FloatScale{_mm512_castsi512_ps(ExtraVector(extra, a, kXScale))};
+  }
+  QINT8_DW_INLINE __m512i Apply(__m512i x) const {
+    const __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(x), scale);
+    const __mmask16 too_big = _mm512_cmp_ps_mask(y, _mm512_set1_ps(2147483648.0f), _CMP_GE_OQ);
+    return _mm512_mask_mov_epi32(_mm512_cvtps_epi32(y), too_big, _mm512_set1_epi32(std::numeric_limits<int32_t>::max()));
+  }
+  QINT8_DW_INLINE __m256i Apply(__m256i x) const {
+    const __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(x), _mm512_castps512_ps256(scale));
+    const __mmask8 too_big = _mm256_cmp_ps_mask(y, _mm256_set1_ps(2147483648.0f), _CMP_GE_OQ);
+    return _mm256_mask_mov_epi32(_mm256_cvtps_epi32(y), too_big, _mm256_set1_epi32(std::numeric_limits<int32_t>::max()));
+  }
+};
+
+// The output stage of a tile: 4 accumulators (8 int32 lanes per pixel) -> requantized -> 32 int8 per pixel in
+// channel order. vpackssdw saturates to int16, vpaddsw adds the zero point, vpacksswb saturates to int8, vpmaxsb /
+// vpminsb clamp; with |zero point| <= 128 that equals clamp(y + zero point, act_min, act_max) for every int32 y (an
+// int16-saturated y plus the zero point leaves [-128, 127] exactly when y + zero point does, on the same side).
+template <typename Requant>
+struct Stage {
+  Requant rq[4];
+  __m512i zero_point, act_min, act_max;
+
+  static QINT8_DW_INLINE Stage Load(const uint8_t* extra, const DwconvOutput& o) {
+    Stage s;
+    for (size_t a = 0; a < 4; ++a) s.rq[a] = Requant::Load(extra, a);
+    s.zero_point = _mm512_set1_epi16(static_cast<int16_t>(o.output_zero_point));
+    s.act_min = _mm512_set1_epi8(static_cast<int8_t>(o.activation_min));
+    s.act_max = _mm512_set1_epi8(static_cast<int8_t>(o.activation_max));
+    return s;
+  }
+
+  // One pixel: 32 channels at dst (the first n of them: `mask`).
+  QINT8_DW_INLINE void Store(const __m256i (&acc)[4], int8_t* dst, __mmask32 mask) const {
+    const __m256i w01 = _mm256_adds_epi16(_mm256_packs_epi32(rq[0].Apply(acc[0]), rq[1].Apply(acc[1])), Low(zero_point));
+    const __m256i w23 = _mm256_adds_epi16(_mm256_packs_epi32(rq[2].Apply(acc[2]), rq[3].Apply(acc[3])), Low(zero_point));
+    const __m256i b = _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(w01, w23), Low(act_min)), Low(act_max));
+    _mm256_mask_storeu_epi8(dst, mask, b);
+  }
+
+  // Half of a two-pixel output stage: accumulators a0, a0 + 1 requantized, narrowed to int16 with the zero point
+  // added; vpacksswb of halves 0-1 and 2-3 gives the bytes of both pixels in channel order.
+  QINT8_DW_INLINE __m512i Half(__m512i acc_a, __m512i acc_b, size_t a0) const {
+    return _mm512_adds_epi16(_mm512_packs_epi32(rq[a0].Apply(acc_a), rq[a0 + 1].Apply(acc_b)), zero_point);
+  }
+  // Two pixels (low and high 256 bits) at dst and dst + stride; `contiguous` when the tile is the whole pixel
+  // (stride == 32), so one 64-byte store writes both.
+  QINT8_DW_INLINE void StoreHalves(__m512i w01, __m512i w23, int8_t* dst, size_t stride, __mmask32 mask,
+                                   bool contiguous) const {
+    const __m512i b = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), act_min), act_max);
+    if (contiguous) {
+      _mm512_storeu_si512(dst, b);
+    } else {
+      _mm256_mask_storeu_epi8(dst, mask, _mm512_castsi512_si256(b));
+      _mm256_mask_storeu_epi8(dst + stride, mask, _mm512_extracti64x4_epi64(b, 1));
+    }
+  }
+  QINT8_DW_INLINE void Store2(const __m512i (&acc)[4], int8_t* dst, size_t stride, __mmask32 mask, bool contiguous) const {
+    StoreHalves(Half(acc[0], acc[1], 0), Half(acc[2], acc[3], 2), dst, stride, mask, contiguous);
+  }
+};
+
+// One tile of one output row. KH / KWG = 0: taken from p at run time (weights read from the tile as needed).
+template <size_t KH, size_t KWG, typename S>
+void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
+  const uint8_t* tile = p.weights + t * p.weight_tile_bytes;
+  const uint8_t* weights = tile + kHeaderBytes;
+  const size_t kh = KH != 0 ? KH : p.kh;
+  const size_t kwg = KWG != 0 ? KWG : p.kw_groups;
+  const size_t n = std::min(kCt, p.channels - t * kCt);
+  const __mmask32 mask = n >= 32 ? ~__mmask32{0} : (__mmask32{1} << n) - 1;
+  const size_t es = p.entry_step, gs = p.group_step;
+  const bool pairs = es == 1 && (kwg == 1 || gs % 2 == 0);
+  const bool contiguous = p.channels == kCt;
+  __m256i bias[4];
+  for (size_t a = 0; a < 4; ++a) bias[a] = Load(tile + 32 * a);
+  int8_t* dst = p.out + t * kCt;
+  size_t ox = 0;
+  if constexpr (KH != 0 && KWG != 0) {
+    const uint8_t* rows[KH];
+    for (size_t ky = 0; ky < KH; ++ky) rows[ky] = p.rows[ky] + t * p.row_tile_bytes;
+    if (pairs) {
+      // Two passes over chunks of pixel pairs, accumulators 0-1 then 2-3, so that each pass holds its weights and
+      // requantization constants in registers (all four at once spill to memory operands): the first pass parks its
+      // int16 half in `half01`, the second combines and stores.
+      constexpr size_t kChunkPairs = 32;
+      alignas(64) __m512i half01[kChunkPairs];
+      const size_t pair_end = p.out_w & ~size_t{1};
+      for (size_t chunk = 0; chunk < pair_end; chunk += 2 * kChunkPairs) {
+        const size_t chunk_end = std::min(pair_end, chunk + 2 * kChunkPairs);
+        {
+          __m512i w[KH][KWG][2];
+          for (size_t ky = 0; ky < KH; ++ky) {
+            for (size_t j = 0; j < KWG; ++j) {
+              for (size_t a = 0; a < 2; ++a) w[ky][j][a] = Twice(Load(weights + (ky * KWG + j) * kEntryBytes + 32 * a));
+            }
+          }
+          const __m512i b0 = Twice(bias[0]), b1 = Twice(bias[1]);
+          for (size_t x = chunk; x < chunk_end; x += 2) {
+            __m512i acc0 = b0, acc1 = b1;
+            for (size_t ky = 0; ky < KH; ++ky) {
+              for (size_t j = 0; j < KWG; ++j) {
+                const uint8_t* src = rows[ky] + ((x + j * gs) >> 1) * kBlockBytes;
+                acc0 = _mm512_dpbusd_epi32(acc0, Load512(src), w[ky][j][0]);
+                acc1 = _mm512_dpbusd_epi32(acc1, Load512(src + 64), w[ky][j][1]);
+              }
+            }
+            half01[(x - chunk) >> 1] = stage.Half(acc0, acc1, 0);
+          }
+        }
+        {
+          __m512i w[KH][KWG][2];
+          for (size_t ky = 0; ky < KH; ++ky) {
+            for (size_t j = 0; j < KWG; ++j) {
+              for (size_t a = 0; a < 2; ++a) w[ky][j][a] = Twice(Load(weights + (ky * KWG + j) * kEntryBytes + 32 * (a + 2)));
+            }
+          }
+          const __m512i b2 = Twice(bias[2]), b3 = Twice(bias[3]);
+          for (size_t x = chunk; x < chunk_end; x += 2) {
+            __m512i acc2 = b2, acc3 = b3;
+            for (size_t ky = 0; ky < KH; ++ky) {
+              for (size_t j = 0; j < KWG; ++j) {
+                const uint8_t* src = rows[ky] + ((x + j * gs) >> 1) * kBlockBytes;
+                acc2 = _mm512_dpbusd_epi32(acc2, Load512(src + 128), w[ky][j][0]);
+                acc3 = _mm512_dpbusd_epi32(acc3, Load512(src + 192), w[ky][j][1]);
+              }
+            }
+            stage.StoreHalves(half01[(x - chunk) >> 1], stage.Half(acc2, acc3, 2), dst + x * p.channels, p.channels,
+                              mask, contiguous);
+          }
+        }
+      }
+      ox = pair_end;
+    }
+    __m256i w[KH][KWG][4];
+    for (size_t ky = 0; ky < KH; ++ky) {
+      for (size_t j = 0; j < KWG; ++j) {
+        for (size_t a = 0; a < 4; ++a) w[ky][j][a] = Load(weights + (ky * KWG + j) * kEntryBytes + 32 * a);
+      }
+    }
+    for (; ox < p.out_w; ++ox) {
+      __m256i acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+      for (size_t ky = 0; ky < KH; ++ky) {
+        for (size_t j = 0; j < KWG; ++j) {
+          const size_t e = ox * es + j * gs;
+          for (size_t a = 0; a < 4; ++a) acc[a] = _mm256_dpbusd_epi32(acc[a], Load(EntryAcc(rows[ky], e, a)), w[ky][j][a]);
+        }
+      }
+      stage.Store(acc, dst + ox * p.channels, mask);
+    }
+  } else {
+    if (pairs) {
+      const __m512i bias2[4] = {Twice(bias[0]), Twice(bias[1]), Twice(bias[2]), Twice(bias[3])};
+      for (; ox + 2 <= p.out_w; ox += 2) {
+        __m512i acc[4] = {bias2[0], bias2[1], bias2[2], bias2[3]};
+        const uint8_t* w = weights;
+        for (size_t ky = 0; ky < kh; ++ky) {
+          const uint8_t* row = p.rows[ky] + t * p.row_tile_bytes;
+          for (size_t j = 0; j < kwg; ++j, w += kEntryBytes) {
+            const uint8_t* src = row + ((ox + j * gs) >> 1) * kBlockBytes;
+            for (size_t a = 0; a < 4; ++a) {
+              acc[a] = _mm512_dpbusd_epi32(acc[a], Load512(src + 64 * a), Twice(Load(w + 32 * a)));
+            }
+          }
+        }
+        stage.Store2(acc, dst + ox * p.channels, p.channels, mask, contiguous);
+      }
+    }
+    for (; ox < p.out_w; ++ox) {
+      __m256i acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+      const uint8_t* w = weights;
+      for (size_t ky = 0; ky < kh; ++ky) {
+        const uint8_t* row = p.rows[ky] + t * p.row_tile_bytes;
+        for (size_t j = 0; j < kwg; ++j, w += kEntryBytes) {
+          const size_t e = ox * es + j * gs;
+          for (size_t a = 0; a < 4; ++a) acc[a] = _mm256_dpbusd_epi32(acc[a], Load(EntryAcc(row, e, a)), Load(w + 32 * a));
+        }
+      }
+      stage.Store(acc, dst + ox * p.channels, mask);
+    }
+  }
+}
+
+template <size_t KH, size_t KWG>
+void RowAllTiles(const DwconvRowParams& p) {
+  for (size_t t = 0; t < p.tiles; ++t) {
+    const uint8_t* extra = p.weights + (t + 1) * p.weight_tile_bytes - kDwconvExtraBytes32c4Avx512;
+    switch (p.output.profile) {
+      case kProfileXnnpackFp32:
+        TileRow<KH, KWG>(p, t, Stage<FloatScale>::Load(extra, p.output));
+        break;
+      case kProfileTfliteSingle:
+        TileRow<KH, KWG>(p, t, Stage<SingleRounding>::Load(extra, p.output));
+        break;
+      default:
+        if (p.left_shift) {
+          TileRow<KH, KWG>(p, t, Stage<DoubleRounding<true>>::Load(extra, p.output));
+        } else {
+          TileRow<KH, KWG>(p, t, Stage<DoubleRounding<false>>::Load(extra, p.output));
+        }
+        break;
+    }
+  }
+}
+
+// A pair of flipped pixel rows (u, v) interleaved byte by byte: the first half of the quad transpose.
+struct PixelPair {
+  __m256i lo, hi;
+};
+QINT8_DW_INLINE PixelPair Interleave(__m256i u, __m256i v) {
+  return PixelPair{_mm256_unpacklo_epi8(u, v), _mm256_unpackhi_epi8(u, v)};
+}
+
+// Writes entry e from the pixel pairs (taps 0, 1) and (taps 2, 3): the second half of the transpose.
+QINT8_DW_INLINE void StoreEntry(uint8_t* row, size_t e, const PixelPair& p01, const PixelPair& p23) {
+  uint8_t* dst = const_cast<uint8_t*>(EntryAcc(row, e, 0));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_unpacklo_epi16(p01.lo, p23.lo));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 64), _mm256_unpackhi_epi16(p01.lo, p23.lo));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 128), _mm256_unpacklo_epi16(p01.hi, p23.hi));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 192), _mm256_unpackhi_epi16(p01.hi, p23.hi));
+}
+
+}  // namespace
+
+// Entry e's taps are pixels e*q + g*d. When q == d (stride 1) entry e + 1 shares pixels and pixel pairs with e,
+// when q == 2d (stride 2) entry e + 1's first pair is entry e's second: each pixel is loaded and flipped once and
+// each pair interleaved once (6 shuffles per entry instead of 8).
+QINT8_DWCONV_PACK_ROW(qs8_dwconv_pack_row_32c4_avx512vnni) {
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (size_t t = 0; t < tiles; ++t) {
+    uint8_t* row = t_row + t * row_tile_bytes;
+    const size_t c = t * kCt;
+    auto pixel = [&](size_t i) { return _mm256_xor_si256(Load(reinterpret_cast<const uint8_t*>(px[i] + c)), flip); };
+    if (q == d) {
+      // Pairs (k, k+1) in units of d: entry e = pairs e and e + 2.
+      __m256i u2 = pixel(2 * d);
+      PixelPair p0 = Interleave(pixel(0), pixel(d)), p1 = Interleave(pixel(d), u2);
+      for (size_t e = 0; e < entries; ++e) {
+        const __m256i u3 = pixel((e + 3) * d);
+        const PixelPair p2 = Interleave(u2, u3);
+        StoreEntry(row, e, p0, p2);
+        p0 = p1;
+        p1 = p2;
+        u2 = u3;
+      }
+    } else if (q == 2 * d) {
+      PixelPair p0 = Interleave(pixel(0), pixel(d));
+      for (size_t e = 0; e < entries; ++e) {
+        const size_t i = e * q + 2 * d;
+        const PixelPair p1 = Interleave(pixel(i), pixel(i + d));
+        StoreEntry(row, e, p0, p1);
+        p0 = p1;
+      }
+    } else {
+      for (size_t e = 0; e < entries; ++e) {
+        const size_t i = e * q;
+        StoreEntry(row, e, Interleave(pixel(i), pixel(i + d)), Interleave(pixel(i + 2 * d), pixel(i + 3 * d)));
+      }
+    }
+  }
+}
+
+// The constants of ExtraIndex for each accumulator a (channels in slots 8a..8a+7 of the header's arrays).
+void qs8_dwconv_pack_extra_32c4_avx512vnni(const uint8_t* header, uint8_t* extra) {
+  const int32_t* multiplier = reinterpret_cast<const int32_t*>(header) + kCt;
+  const int32_t* shift = multiplier + kCt;
+  const float* scale = reinterpret_cast<const float*>(shift + kCt);
+  for (size_t a = 0; a < 4; ++a) {
+    __m256i v[kXExtraVectors];
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(shift + 8 * a));
+    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(multiplier + 8 * a));
+    const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFF), one = _mm256_set1_epi64x(1);
+    // tflite-ref
+    v[kXLeft] = _mm256_max_epi32(s, zero);
+    const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, s), zero);
+    v[kXMulEven] = m;
+    v[kXMulOdd] = _mm256_srli_epi64(m, 32);
+    const __m256i r_even = _mm256_and_si256(right, low32), r_odd = _mm256_srli_epi64(right, 32);
+    const __m256i half = _mm256_set1_epi64x(int64_t{1} << 30), s31 = _mm256_set1_epi64x(int64_t{1} << 31);
+    const __mmask8 nz_even = _mm256_cmpgt_epi64_mask(r_even, zero), nz_odd = _mm256_cmpgt_epi64_mask(r_odd, zero);
+    v[kXRoundEven] = _mm256_mask_add_epi64(half, nz_even, half, _mm256_sllv_epi64(half, r_even));
+    v[kXRoundOdd] = _mm256_mask_add_epi64(half, nz_odd, half, _mm256_sllv_epi64(half, r_odd));
+    v[kXSignEven] = _mm256_maskz_mov_epi64(nz_even, s31);
+    v[kXSignOdd] = _mm256_maskz_mov_epi64(nz_odd, s31);
+    v[kXCountEven] = _mm256_add_epi64(r_even, _mm256_set1_epi64x(31));
+    v[kXCountOdd] = _mm256_add_epi64(r_odd, _mm256_set1_epi64x(31));
+    // tflite-single: counts 31 - shift in [1, 62], rounding term 2^(count - 1)
+    const __m256i total = _mm256_sub_epi32(_mm256_set1_epi32(31), s);
+    v[kXCount1Even] = _mm256_and_si256(total, low32);
+    v[kXCount1Odd] = _mm256_srli_epi64(total, 32);
+    v[kXRound1Even] = _mm256_sllv_epi64(one, _mm256_sub_epi64(v[kXCount1Even], one));
+    v[kXRound1Odd] = _mm256_sllv_epi64(one, _mm256_sub_epi64(v[kXCount1Odd], one));
+    // xnnpack-fp32
+    v[kXScale] = _mm256_castps_si256(_mm256_loadu_ps(scale + 8 * a));
+    for (size_t i = 0; i < kXExtraVectors; ++i) _mm512_store_si512(extra + (a * kXExtraVectors + i) * 64, Twice(v[i]));
+  }
+}
+
+QINT8_DWCONV_ROW(qs8_dwconv_2x32c4_minmax_avx512vnni) {
+  if (p.kh == 3 && p.kw_groups == 1) return RowAllTiles<3, 1>(p);
+  if (p.kh == 5 && p.kw_groups == 2) return RowAllTiles<5, 2>(p);
+  RowAllTiles<0, 0>(p);
+}
+
+}  // namespace qint8

@@ -1,0 +1,395 @@
+// Native tests of the fast CONV_2D (conv.h): with each GEMM kernel this CPU runs (and the test twins), RunConv2D equals
+// the scalar Conv2D bit for bit over random geometries (batches, channels off the NR/KR grid, kernels larger than the
+// image, strides, dilations, SAME/VALID, groups, profiles, clamps, extreme zero points, 1-4 threads, guard bytes).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "qint8/conv.h"
+#include "qint8/ops.h"
+#include "qint8/quant.h"
+
+using namespace qint8;
+
+namespace {
+
+namespace cf = conv_field;
+constexpr int8_t kConvGuard = static_cast<int8_t>(0x5A);
+constexpr size_t kConvGuardBytes = 71;
+
+bool ConvIsaUsable(Isa isa) {
+  const std::vector<Isa> usable = UsableIsas();
+  return std::find(usable.begin(), usable.end(), isa) != usable.end();
+}
+
+std::vector<const GemmKernel*> ConvRunnableKernels() {
+  std::vector<const GemmKernel*> kernels;
+  for (const GemmKernel& kernel : GemmKernelsForTesting()) {
+    if (ConvIsaUsable(kernel.isa)) kernels.push_back(&kernel);
+  }
+  return kernels;
+}
+
+int8_t ConvRandomInt8(std::mt19937& rng) {
+  switch (rng() % 16) {
+    case 0: return -128;
+    case 1: return 127;
+    default: return static_cast<int8_t>(static_cast<int32_t>(rng() % 256) - 128);
+  }
+}
+
+// One CONV_2D layer and input with everything random but what the caller fixes.
+struct ConvProblem {
+  std::vector<int32_t> geometry = std::vector<int32_t>(cf::kCount, 0);
+  std::vector<int8_t> input, filter;
+  std::vector<int32_t> bias, multiplier, shift;
+  std::vector<float> scale;
+  bool has_bias = true;
+
+  int32_t& operator[](int field) { return geometry[field]; }
+  int32_t at(int field) const { return geometry[field]; }
+  size_t OutputBytes() const {
+    return static_cast<size_t>(at(cf::kBatches)) * at(cf::kOutputHeight) * at(cf::kOutputWidth) * at(cf::kOutputChannels);
+  }
+  Requantization Requant() const { return Requantization{multiplier.data(), shift.data(), scale.data()}; }
+};
+
+// TFLite padding.h along one axis: the output size and the padding before (spec 5.1); VALID may give 0.
+void PaddingFor(bool same, int32_t in, int32_t k, int32_t stride, int32_t dilation, int32_t* out, int32_t* before) {
+  const int32_t eff = (k - 1) * dilation + 1;
+  *out = same ? (in + stride - 1) / stride : std::max(0, (in - eff + stride) / stride);
+  const int32_t total = std::max(0, (*out - 1) * stride + eff - in);
+  *before = total / 2;
+}
+
+// Sizes favouring the edges of the kernels' tiles (1, NR +- 1, KR multiples) as well as random ones.
+int32_t EdgeSize(std::mt19937& rng, int32_t hi) {
+  static const int32_t kEdges[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 67};
+  if (rng() % 2 == 0) {
+    int32_t v;
+    do v = kEdges[rng() % (sizeof(kEdges) / sizeof(kEdges[0]))]; while (v > hi);
+    return v;
+  }
+  return 1 + static_cast<int32_t>(rng() % static_cast<uint32_t>(hi));
+}
+
+ConvProblem RandomConv(std::mt19937& rng) {
+  ConvProblem p;
+  static const int32_t kGroupChoices[] = {1, 1, 1, 1, 2, 3, 4, 7};
+  const int32_t groups = kGroupChoices[rng() % 8];
+  const int32_t filter_c = EdgeSize(rng, std::max(1, 67 / groups));
+  const int32_t per_group = EdgeSize(rng, std::max(1, 67 / groups));
+  p[cf::kBatches] = 1 + static_cast<int32_t>(rng() % 2);
+  p[cf::kInputHeight] = 1 + static_cast<int32_t>(rng() % 17);
+  p[cf::kInputWidth] = 1 + static_cast<int32_t>(rng() % 17);
+  p[cf::kInputChannels] = groups * filter_c;
+  p[cf::kOutputChannels] = groups * per_group;
+  p[cf::kFilterChannels] = filter_c;
+  const bool pointwise = rng() % 6 == 0;
+  p[cf::kFilterHeight] = pointwise ? 1 : 1 + static_cast<int32_t>(rng() % 5);
+  p[cf::kFilterWidth] = pointwise ? 1 : 1 + static_cast<int32_t>(rng() % 5);
+  if (rng() % 8 == 0) p[cf::kFilterHeight] = p[cf::kInputHeight] + 1 + static_cast<int32_t>(rng() % 3);  // > image
+  if (rng() % 8 == 0) p[cf::kFilterWidth] = p[cf::kInputWidth] + 1 + static_cast<int32_t>(rng() % 3);
+  p[cf::kStrideHeight] = pointwise ? 1 : 1 + static_cast<int32_t>(rng() % 3);
+  p[cf::kStrideWidth] = pointwise ? 1 : 1 + static_cast<int32_t>(rng() % 3);
+  p[cf::kDilationHeight] = 1 + static_cast<int32_t>(rng() % 2);
+  p[cf::kDilationWidth] = 1 + static_cast<int32_t>(rng() % 2);
+  const bool same = rng() % 2 == 0;
+  PaddingFor(same, p[cf::kInputHeight], p[cf::kFilterHeight], p[cf::kStrideHeight], p[cf::kDilationHeight],
+             &p[cf::kOutputHeight], &p[cf::kPadTop]);
+  PaddingFor(same, p[cf::kInputWidth], p[cf::kFilterWidth], p[cf::kStrideWidth], p[cf::kDilationWidth],
+             &p[cf::kOutputWidth], &p[cf::kPadLeft]);
+  switch (rng() % 5) {  // z_in, extremes first (the padded taps' byte)
+    case 0: p[cf::kInputOffset] = 128; break;   // z_in = -128
+    case 1: p[cf::kInputOffset] = -127; break;  // z_in = 127
+    case 2: p[cf::kInputOffset] = 0; break;
+    default: p[cf::kInputOffset] = static_cast<int32_t>(rng() % 256) - 127; break;
+  }
+  switch (rng() % 8) {
+    case 0: p[cf::kOutputOffset] = -128; break;
+    case 1: p[cf::kOutputOffset] = 127; break;
+    case 2: p[cf::kOutputOffset] = rng() % 2 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int32_t>::min(); break;
+    default: p[cf::kOutputOffset] = static_cast<int32_t>(rng() % 256) - 128; break;
+  }
+  switch (rng() % 4) {  // NONE, RELU-like, RELU6-like, random
+    case 0: p[cf::kActivationMin] = -128, p[cf::kActivationMax] = 127; break;
+    case 1: p[cf::kActivationMin] = std::max(-128, std::min(127, p[cf::kOutputOffset])), p[cf::kActivationMax] = 127; break;
+    default: {
+      int32_t lo = static_cast<int32_t>(rng() % 256) - 128, hi = static_cast<int32_t>(rng() % 256) - 128;
+      if (lo > hi) std::swap(lo, hi);
+      p[cf::kActivationMin] = lo, p[cf::kActivationMax] = hi;
+    }
+  }
+  p[cf::kProfile] = static_cast<int32_t>(rng() % 3);
+  p[cf::kDepthMultiplier] = 1;
+  p[cf::kPerChannel] = rng() % 4 != 0;
+
+  const size_t depth = static_cast<size_t>(p[cf::kFilterHeight]) * p[cf::kFilterWidth] * filter_c;
+  p.input.resize(static_cast<size_t>(p[cf::kBatches]) * p[cf::kInputHeight] * p[cf::kInputWidth] * p[cf::kInputChannels]);
+  for (int8_t& v : p.input) v = ConvRandomInt8(rng);
+  if (rng() % 12 == 0) std::fill(p.input.begin(), p.input.end(), static_cast<int8_t>(-128));
+  p.filter.resize(static_cast<size_t>(p[cf::kOutputChannels]) * depth);
+  for (int8_t& v : p.filter) v = ConvRandomInt8(rng);
+  if (rng() % 12 == 0) std::fill(p.filter.begin(), p.filter.end(), static_cast<int8_t>(-128));
+  p.has_bias = rng() % 6 != 0;
+  p.bias.resize(p[cf::kOutputChannels]);
+  for (int32_t& b : p.bias) b = rng() % 10 == 0 ? static_cast<int32_t>(rng()) : static_cast<int32_t>(rng() % 400001) - 200000;
+
+  const size_t channels = p[cf::kPerChannel] ? static_cast<size_t>(p[cf::kOutputChannels]) : 1;
+  const bool realistic = rng() % 4 != 0;
+  const double typical = 5500.0 * std::sqrt(static_cast<double>(std::max<size_t>(depth, 1))) + 1.0;
+  p.multiplier.resize(channels), p.shift.resize(channels), p.scale.resize(channels);
+  for (size_t c = 0; c < channels; ++c) {
+    if (realistic) {
+      const double d = std::ldexp(64.0 / typical, static_cast<int>(rng() % 7) - 3) * (1.0 + (rng() % 1000) / 1000.0);
+      const QuantizedMultiplier q = QuantizeMultiplier(d, static_cast<Profile>(p[cf::kProfile]));
+      p.multiplier[c] = q.multiplier, p.shift[c] = q.shift, p.scale[c] = static_cast<float>(d);
+    } else {
+      p.multiplier[c] = rng() % 4 == 0 ? std::numeric_limits<int32_t>::max() : static_cast<int32_t>(rng() & 0x7FFFFFFF);
+      p.shift[c] = static_cast<int32_t>(rng() % 62) - 31;
+      p.scale[c] = rng() % 8 == 0 ? 0.0f : std::ldexp(1.0f + (rng() % 4096) / 4096.0f, static_cast<int>(rng() % 80) - 50);
+    }
+  }
+  return p;
+}
+
+std::string DescribeConv(const char* kernel, const ConvProblem& p, size_t threads) {
+  char text[400];
+  std::snprintf(text, sizeof(text),
+                "%s: N=%d H=%d W=%d Cin=%d -> OH=%d OW=%d Cout=%d, filter %dx%dx%d, stride %d,%d dilation %d,%d "
+                "pad %d,%d, zin=%d zout=%d clamp=[%d,%d] profile=%d per_channel=%d bias=%d threads=%zu",
+                kernel, p.at(cf::kBatches), p.at(cf::kInputHeight), p.at(cf::kInputWidth), p.at(cf::kInputChannels),
+                p.at(cf::kOutputHeight), p.at(cf::kOutputWidth), p.at(cf::kOutputChannels), p.at(cf::kFilterHeight),
+                p.at(cf::kFilterWidth), p.at(cf::kFilterChannels), p.at(cf::kStrideHeight), p.at(cf::kStrideWidth),
+                p.at(cf::kDilationHeight), p.at(cf::kDilationWidth), p.at(cf::kPadTop), p.at(cf::kPadLeft),
+                -p.at(cf::kInputOffset), p.at(cf::kOutputOffset), p.at(cf::kActivationMin), p.at(cf::kActivationMax),
+                p.at(cf::kProfile), p.at(cf::kPerChannel), p.has_bias ? 1 : 0, threads);
+  return text;
+}
+
+// The reference Conv2D into a guarded buffer.
+std::vector<int8_t> ReferenceConv(const ConvProblem& p) {
+  std::vector<int8_t> expected(p.OutputBytes() + 2 * kConvGuardBytes, kConvGuard);
+  const Requantization requant = p.Requant();
+  Conv2D(ByteTensor{reinterpret_cast<const uint8_t*>(p.input.data()), true},
+         ByteTensor{reinterpret_cast<const uint8_t*>(p.filter.data()), true}, p.has_bias ? p.bias.data() : nullptr, requant,
+         p.geometry.data(), reinterpret_cast<uint8_t*>(expected.data() + kConvGuardBytes));
+  return expected;
+}
+
+// Compares every byte (guards included); reports the first mismatch as a failed check.
+bool SameBytes(const std::vector<int8_t>& got, const std::vector<int8_t>& expected, const ConvProblem& p,
+               const std::string& what) {
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (got[i] == expected[i]) continue;
+    const bool inside = i >= kConvGuardBytes && i < kConvGuardBytes + p.OutputBytes();
+    std::fprintf(stderr, "  mismatch at %s %td: got %d, expected %d\n  %s\n", inside ? "output byte" : "guard byte",
+                 static_cast<ptrdiff_t>(i) - static_cast<ptrdiff_t>(kConvGuardBytes), got[i], expected[i], what.c_str());
+    ++qint8_test::Failures();
+    return false;
+  }
+  return true;
+}
+
+// Packs p for `kernel`, runs it with `threads` and compares with the reference.
+bool CheckConv(const GemmKernel& kernel, const ConvProblem& p, const std::vector<int8_t>& expected, size_t threads) {
+  const ConvParams s = ConvParams::FromGeometry(p.geometry.data());
+  const Requantization requant = p.Requant();
+  if (!Conv2DFastSupports(ByteTensor{reinterpret_cast<const uint8_t*>(p.input.data()), true},
+                          ByteTensor{reinterpret_cast<const uint8_t*>(p.filter.data()), true}, requant, s)) {
+    std::fprintf(stderr, "  unexpectedly unsupported: %s\n", DescribeConv(kernel.name, p, threads).c_str());
+    ++qint8_test::Failures();
+    return false;
+  }
+  PackedConvWeights packed;
+  PackConvWeights(kernel, p.filter.data(), p.has_bias ? p.bias.data() : nullptr, requant, s, &packed);
+  std::vector<int8_t> got(expected.size(), kConvGuard);
+  RunConv2D(packed, p.input.data(), s, got.data() + kConvGuardBytes, threads);
+  return SameBytes(got, expected, p, DescribeConv(kernel.name, p, threads));
+}
+
+}  // namespace
+
+QINT8_TEST(conv_fast_every_kernel_matches_reference) {
+  std::mt19937 rng(20240611);
+  const std::vector<const GemmKernel*> kernels = ConvRunnableKernels();
+  CHECK(!kernels.empty());
+  int failures = 0;
+  for (int trial = 0; trial < 700 && failures < 5; ++trial) {
+    const ConvProblem p = RandomConv(rng);
+    const std::vector<int8_t> expected = ReferenceConv(p);
+    for (const GemmKernel* kernel : kernels) {
+      if (!CheckConv(*kernel, p, expected, 1 + trial % 4)) ++failures;
+    }
+  }
+}
+
+// The pointwise path (1x1 stride 1 = one GEMM over the NHWC input per group) and 1x1 convs that leave it.
+QINT8_TEST(conv_fast_pointwise_and_strided_1x1) {
+  std::mt19937 rng(77);
+  for (int trial = 0; trial < 120; ++trial) {
+    ConvProblem p = RandomConv(rng);
+    // Force 1x1: stride 1 (pointwise) or 2-3 (im2col), zero or SAME padding.
+    p[cf::kFilterHeight] = p[cf::kFilterWidth] = 1;
+    const int32_t stride = trial % 3 == 0 ? 2 + trial % 2 : 1;
+    p[cf::kStrideHeight] = p[cf::kStrideWidth] = stride;
+    PaddingFor(true, p[cf::kInputHeight], 1, stride, 1, &p[cf::kOutputHeight], &p[cf::kPadTop]);
+    PaddingFor(true, p[cf::kInputWidth], 1, stride, 1, &p[cf::kOutputWidth], &p[cf::kPadLeft]);
+    p.filter.resize(static_cast<size_t>(p[cf::kOutputChannels]) * p[cf::kFilterChannels]);
+    const std::vector<int8_t> expected = ReferenceConv(p);
+    for (const GemmKernel* kernel : ConvRunnableKernels()) CheckConv(*kernel, p, expected, 1 + trial % 3);
+  }
+}
+
+// Larger layers (many row tiles, several panels and panel blocks) with 1 and 2 threads.
+QINT8_TEST(conv_fast_larger_layers) {
+  struct Shape {
+    int32_t h, w, cin, cout, k, stride, groups;
+  };
+  const Shape shapes[] = {{28, 28, 64, 64, 3, 1, 1}, {29, 31, 32, 96, 3, 2, 1}, {14, 14, 256, 200, 3, 1, 1},
+                          {16, 16, 96, 96, 3, 1, 4},  {9, 11, 130, 130, 5, 1, 2}, {20, 20, 8, 24, 7, 2, 1}};
+  std::mt19937 rng(4242);
+  for (const Shape& shape : shapes) {
+    ConvProblem p = RandomConv(rng);
+    p[cf::kBatches] = 1, p[cf::kInputHeight] = shape.h, p[cf::kInputWidth] = shape.w;
+    p[cf::kInputChannels] = shape.cin, p[cf::kOutputChannels] = shape.cout, p[cf::kFilterChannels] = shape.cin / shape.groups;
+    p[cf::kFilterHeight] = p[cf::kFilterWidth] = shape.k;
+    p[cf::kStrideHeight] = p[cf::kStrideWidth] = shape.stride;
+    p[cf::kDilationHeight] = p[cf::kDilationWidth] = 1;
+    PaddingFor(true, shape.h, shape.k, shape.stride, 1, &p[cf::kOutputHeight], &p[cf::kPadTop]);
+    PaddingFor(true, shape.w, shape.k, shape.stride, 1, &p[cf::kOutputWidth], &p[cf::kPadLeft]);
+    p[cf::kPerChannel] = 1;
+    p.input.resize(static_cast<size_t>(shape.h) * shape.w * shape.cin);
+    for (int8_t& v : p.input) v = ConvRandomInt8(rng);
+    p.filter.resize(static_cast<size_t>(shape.cout) * shape.k * shape.k * (shape.cin / shape.groups));
+    for (int8_t& v : p.filter) v = ConvRandomInt8(rng);
+    p.bias.resize(shape.cout);
+    for (int32_t& b : p.bias) b = static_cast<int32_t>(rng() % 400001) - 200000;
+    const double d = 64.0 / (5500.0 * std::sqrt(shape.k * shape.k * shape.cin / shape.groups));
+    const QuantizedMultiplier qm = QuantizeMultiplier(d, static_cast<Profile>(p[cf::kProfile]));
+    p.multiplier.assign(shape.cout, qm.multiplier);
+    p.shift.assign(shape.cout, qm.shift);
+    p.scale.assign(shape.cout, static_cast<float>(d));
+    const std::vector<int8_t> expected = ReferenceConv(p);
+    for (const GemmKernel* kernel : ConvRunnableKernels()) {
+      CheckConv(*kernel, p, expected, 1);
+      CheckConv(*kernel, p, expected, 2);
+    }
+  }
+}
+
+// The stateless entry: the best usable family, and the layers it must refuse (the caller then runs Conv2D).
+QINT8_TEST(conv_fast_stateless_entry_and_refusals) {
+  std::mt19937 rng(99);
+  for (int trial = 0; trial < 60; ++trial) {
+    const ConvProblem p = RandomConv(rng);
+    const std::vector<int8_t> expected = ReferenceConv(p);
+    std::vector<int8_t> got(expected.size(), kConvGuard);
+    const bool ran = Conv2DFast(ByteTensor{reinterpret_cast<const uint8_t*>(p.input.data()), true},
+                                ByteTensor{reinterpret_cast<const uint8_t*>(p.filter.data()), true},
+                                p.has_bias ? p.bias.data() : nullptr, p.Requant(), p.geometry.data(),
+                                reinterpret_cast<uint8_t*>(got.data() + kConvGuardBytes), BestIsa(), 1 + trial % 2);
+    CHECK(ran);
+    SameBytes(got, expected, p, DescribeConv("Conv2DFast", p, 1 + trial % 2));
+  }
+  ConvProblem p = RandomConv(rng);
+  p[cf::kProfile] = 0;
+  const ByteTensor in{reinterpret_cast<const uint8_t*>(p.input.data()), true};
+  const ByteTensor w{reinterpret_cast<const uint8_t*>(p.filter.data()), true};
+  const auto supports = [&](ByteTensor a, ByteTensor b, const ConvProblem& q) {
+    return Conv2DFastSupports(a, b, q.Requant(), ConvParams::FromGeometry(q.geometry.data()));
+  };
+  CHECK(supports(in, w, p));
+  CHECK(!supports(ByteTensor{in.data, false}, w, p));  // uint8 input
+  CHECK(!supports(in, ByteTensor{w.data, false}, p));  // uint8 filter
+  ConvProblem q = p;
+  q[cf::kFilterOffset] = 3;
+  CHECK(!supports(in, w, q));
+  q = p, q[cf::kInputOffset] = -128;  // z_in = 128: not a byte
+  CHECK(!supports(in, w, q));
+  q = p, q[cf::kInputOffset] = 129;  // z_in = -129
+  CHECK(!supports(in, w, q));
+  q = p, q[cf::kActivationMax] = 200;  // a uint8 output range
+  CHECK(!supports(in, w, q));
+  q = p, q.multiplier[0] = -1;  // PackGemmWeights takes multipliers in [0, 2^31)
+  CHECK(!supports(in, w, q));
+  q[cf::kProfile] = 2;  // ... which xnnpack-fp32 never reads
+  CHECK(supports(in, w, q));
+}
+
+// Each im2col packer writes exactly what its kernel's pack_lhs writes from the gathered rows: random runs (input
+// and padding, every length 1..150 and tails), m < mr_block, k not a multiple of KR. Where the kernel owning that
+// pack_lhs cannot run here, against the layout it documents (uint8 x ^ 0x80 or int16 rows, zero-padded).
+QINT8_TEST(conv_im2col_packers_equal_pack_lhs) {
+  std::mt19937 rng(31337);
+  std::vector<int8_t> source(4096), padding(4096, static_cast<int8_t>(-77));
+  for (int8_t& v : source) v = ConvRandomInt8(rng);
+  for (const Im2colPacker& packer : Im2colPackers()) {
+    if (!ConvIsaUsable(packer.isa)) {
+      std::printf("     skip %s (%s not supported by this CPU)\n", packer.name, IsaName(packer.isa));
+      continue;
+    }
+    const GemmKernel* owner = nullptr;
+    for (const GemmKernel& kernel : GemmKernelsForTesting()) {
+      if (kernel.pack_lhs == packer.pack_lhs) owner = &kernel;
+    }
+    CHECK(owner != nullptr);
+    if (owner == nullptr) continue;
+    const bool owner_runs = ConvIsaUsable(owner->isa);
+    const size_t elem = owner->lhs_element_bytes;
+    for (int trial = 0; trial < 400; ++trial) {
+      const size_t mr_block = owner->mr, m = 1 + rng() % mr_block;
+      std::vector<Im2colRun> runs;
+      std::vector<size_t> row_first{0};
+      std::vector<int8_t> rows;
+      const size_t run_count = 1 + rng() % 6;
+      size_t k = 0;
+      std::vector<size_t> lengths(run_count);
+      for (size_t& len : lengths) len = rng() % 4 == 0 ? 64 * (1 + rng() % 3) : 1 + rng() % 150, k += len;
+      if (rng() % 10 == 0) k = 0, lengths.clear();
+      for (size_t i = 0; i < m; ++i) {
+        for (size_t len : lengths) {
+          const int8_t* src = rng() % 4 == 0 ? padding.data() : source.data() + rng() % (source.size() - len);
+          runs.push_back(Im2colRun{src, len});
+          rows.insert(rows.end(), src, src + len);
+        }
+        row_first.push_back(runs.size());
+      }
+      const size_t kp = (k + owner->kr - 1) / owner->kr * owner->kr;
+      const size_t block_bytes = mr_block * kp * elem;
+      std::vector<uint8_t> got(block_bytes + 128, 0xEE), expected(block_bytes + 128, 0xEE);
+      uint8_t* got_block = got.data() + (64 - reinterpret_cast<uintptr_t>(got.data()) % 64);
+      uint8_t* expected_block = expected.data() + (64 - reinterpret_cast<uintptr_t>(expected.data()) % 64);
+      packer.pack(m, mr_block, k, kp, runs.data(), row_first.data(), got_block);
+      if (owner_runs) {
+        owner->pack_lhs(m, mr_block, k, kp, rows.data(), k, expected_block);
+      } else {
+        std::memset(expected_block, 0, block_bytes);
+        for (size_t i = 0; i < m; ++i) {
+          for (size_t c = 0; c < k; ++c) {
+            const int8_t x = rows[i * k + c];
+            if (elem == 1) {
+              expected_block[i * kp + c] = static_cast<uint8_t>(x ^ 0x80);
+            } else {
+              const int16_t wide = x;
+              std::memcpy(expected_block + (i * kp + c) * 2, &wide, 2);
+            }
+          }
+        }
+      }
+      if (std::memcmp(got_block, expected_block, block_bytes) != 0 ||
+          got_block[block_bytes] != 0xEE || got_block[block_bytes + 63] != 0xEE) {
+        std::fprintf(stderr, "  %s differs from %s's pack_lhs: m=%zu mr_block=%zu k=%zu runs/row=%zu\n", packer.name,
+                     owner->name, m, mr_block, k, lengths.size());
+        ++qint8_test::Failures();
+        break;
+      }
+    }
+  }
+}

@@ -28,7 +28,9 @@ const PREFERENCE = ['scalar', 'neon', 'neon-dotprod', 'neon-i8mm'];
 // (native kernels against the TypeScript ones and the golden files). backends.test.ts is left out under
 // emulation: it spawns process.execPath, an arm64 ELF the x86-64 kernel cannot exec without binfmt_misc;
 // test/arm64/isa.test.ts asserts its native-loads/ISA part instead.
-const JEST_EXCLUDE = ['test/quant/backends\\.test\\.ts$'];
+// test/production/ spawns host node children and asserts wall-clock lag and memory, which mean nothing under
+// emulation; the host run of npm test covers it.
+const JEST_EXCLUDE = ['test/quant/backends\\.test\\.ts$', 'test/production/'];
 const ISA_SUITES = ['test/arm64/', 'test/quant/native-equals-js', 'test/quant/golden', 'test/ops/golden',
   'test/ops/native-vs-js', 'test/ops/native-ops'];
 

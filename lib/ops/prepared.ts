@@ -270,6 +270,8 @@ export function createFullyConnected(p: PreparedFullyConnectedParams): PreparedO
   let packed: FcPlan | null = { ...planned, weights: planned.weights.slice(), bias: planned.bias === null ? null : planned.bias.slice() };
   const live = (): FcPlan => packed as FcPlan;
   const raw = planned.output === null;
+  // no closure below refers to `planned`, which holds the caller's weight and bias arrays (only copies are kept)
+  const { depth, units, output } = planned;
   // int8 -> int8 on the native backend: the weights are packed once for the SIMD GEMM of this environment
   let gemm: NativePreparedFullyConnected | null = k === nativeKernels ? packNativeGemm(planned) : null;
   const onGemm = (kk: Kernels): NativePreparedFullyConnected | null => (kk === nativeKernels ? gemm : null);
@@ -286,10 +288,9 @@ export function createFullyConnected(p: PreparedFullyConnectedParams): PreparedO
       const native = onGemm(kk);
       return native ? native.runAsync(x as Int8Array, g[FcField.Batches], out as Int8Array) : runFcKernelAsync(kk, live(), x, g, out);
     },
-    defaultShape: (n) => (n % planned.depth === 0 ? [n / planned.depth, planned.depth] : [n]),
+    defaultShape: (n) => (n % depth === 0 ? [n / depth, depth] : [n]),
     outType: raw ? Int32Array : dtype === 'int8' ? Int8Array : Uint8Array,
   });
-  const { depth, units } = planned;
   return {
     run(x, shape, out) {
       // The hot path: raw int8 codes into a caller-owned output of the right length, nothing else to check.
@@ -298,7 +299,7 @@ export function createFullyConnected(p: PreparedFullyConnectedParams): PreparedO
         const batches = x.length / depth;
         if (Number.isInteger(batches) && out.length === batches * units) {
           native.run(x, batches, out);
-          return resultTensor('int8', [batches, units], out, planned.output as TensorParams);
+          return resultTensor('int8', [batches, units], out, output as TensorParams);
         }
       }
       return op.run(x, shape, out);

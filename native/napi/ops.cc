@@ -11,6 +11,7 @@
 
 #include "addon.h"
 #include "convert.h"
+#include "qint8/conv.h"
 #include "qint8/gemm.h"
 #include "qint8/ops.h"
 
@@ -101,11 +102,18 @@ struct ConvCall {
   ArrayView input, filter, bias, multiplier, shift, scale;
   bool input_signed = true, filter_signed = true, has_bias = false;
   std::array<int32_t, conv_field::kCount> geometry{};
+  Isa isa = kIsaScalar;  // the environment's kernel family and thread count, read on the main thread
+  size_t threads = 1;
 
   std::array<ArrayView*, 6> Inputs() { return {&input, &filter, &bias, &multiplier, &shift, &scale}; }
   void Run(uint8_t* out) const {
     const Requantization requant{multiplier.As<int32_t>(), shift.As<int32_t>(), scale.As<float>()};
     const int32_t* bias_data = has_bias ? bias.As<int32_t>() : nullptr;
+    // CONV_2D int8 -> int8 on the SIMD GEMM (im2col / direct 1x1); it declines, writing nothing, what it can't do exactly
+    if (!depthwise && Conv2DFast(ByteTensor{input.data, input_signed}, ByteTensor{filter.data, filter_signed}, bias_data,
+                                 requant, geometry.data(), out, isa, threads)) {
+      return;
+    }
     (depthwise ? DepthwiseConv2D : Conv2D)(ByteTensor{input.data, input_signed}, ByteTensor{filter.data, filter_signed},
                                            bias_data, requant, geometry.data(), out);
   }
@@ -148,6 +156,8 @@ ConvCall ParseConv(const Napi::CallbackInfo& info, bool depthwise, Napi::TypedAr
   Napi::Env env = info.Env();
   ConvCall call;
   call.depthwise = depthwise;
+  call.isa = State(env).isa;
+  call.threads = State(env).threads;
   Napi::TypedArray input = ByteArrayArg(info, 0, "input", &call.input_signed);
   Napi::TypedArray filter = ByteArrayArg(info, 1, "filter", &call.filter_signed);
   Napi::TypedArray bias;

@@ -12,6 +12,7 @@
 #include "addon.h"
 #include "convert.h"
 #include "qint8/conv.h"
+#include "qint8/dwconv.h"
 #include "qint8/gemm.h"
 #include "qint8/ops.h"
 
@@ -109,13 +110,13 @@ struct ConvCall {
   void Run(uint8_t* out) const {
     const Requantization requant{multiplier.As<int32_t>(), shift.As<int32_t>(), scale.As<float>()};
     const int32_t* bias_data = has_bias ? bias.As<int32_t>() : nullptr;
-    // CONV_2D int8 -> int8 on the SIMD GEMM (im2col / direct 1x1); it declines, writing nothing, what it can't do exactly
-    if (!depthwise && Conv2DFast(ByteTensor{input.data, input_signed}, ByteTensor{filter.data, filter_signed}, bias_data,
-                                 requant, geometry.data(), out, isa, threads)) {
-      return;
-    }
-    (depthwise ? DepthwiseConv2D : Conv2D)(ByteTensor{input.data, input_signed}, ByteTensor{filter.data, filter_signed},
-                                           bias_data, requant, geometry.data(), out);
+    // CONV_2D int8 -> int8 on the SIMD GEMM (im2col / direct 1x1); the fast paths decline, writing nothing, what
+    // they can't do exactly
+    const ByteTensor x{input.data, input_signed}, w{filter.data, filter_signed};
+    if (!depthwise && Conv2DFast(x, w, bias_data, requant, geometry.data(), out, isa, threads)) return;
+    // DEPTHWISE_CONV_2D int8 -> int8 on the channel-tiled SIMD kernels, likewise
+    if (depthwise && DepthwiseConv2DFast(x, w, bias_data, requant, geometry.data(), out, isa, threads)) return;
+    (depthwise ? DepthwiseConv2D : Conv2D)(x, w, bias_data, requant, geometry.data(), out);
   }
 };
 

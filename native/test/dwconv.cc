@@ -1,7 +1,6 @@
-// Native tests of the fast depthwise convolution: every inventory kernel this CPU runs against the scalar reference
-// DepthwiseConv2D (ops.h), bit for bit, over sizes, channels (tile tails), depth multipliers, kernels (1x1 to 7x7
-// and larger than the input), strides, dilations, SAME/VALID/odd padding, profiles, clamps, zero-point extremes,
-// thread counts and guard bytes; the requantization on chosen accumulators; the entry's refusals.
+// Native tests of the fast depthwise convolution: every kernel this CPU runs equals the reference DepthwiseConv2D bit for
+// bit over sizes, channel tails, multipliers, 1x1-7x7 (and larger-than-input) filters, strides, dilations, paddings,
+// profiles, clamps, zero-point extremes, 1-4 threads and guard bytes; chosen accumulators; the entry's refusals.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

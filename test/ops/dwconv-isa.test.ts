@@ -1,7 +1,6 @@
-// The SIMD depthwise convolution behind depthwiseConv2d and createDepthwiseConv2d, under every kernel family this CPU
-// runs (forced per environment with setIsa), equals the pure-TypeScript reference bit for bit: images 1-17 wide,
-// channels 1-67, depth multipliers 1-4, filters 1x1-7x7 (and larger than the image), strides 1-3, dilations 1-2,
-// SAME/VALID, per-channel and per-tensor weights, every profile and activation, 1 and 2 threads, sync and async.
+// depthwiseConv2d and createDepthwiseConv2d under every kernel family this CPU runs (forced with setIsa) equal the
+// TypeScript reference bit for bit: images 1-17, channels 1-67, multipliers 1-4, filters 1x1-7x7 and larger, strides
+// 1-3, dilations 1-2, SAME/VALID, per-channel/per-tensor, every profile and activation, 1-2 threads, sync and async.
 import * as q from '../../lib/index';
 import type { Activation, Padding, Profile, QTensor } from '../../lib/types';
 import { loaded } from '../../lib/binding';

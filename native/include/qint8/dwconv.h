@@ -1,7 +1,6 @@
-// The fast int8 DEPTHWISE_CONV_2D (spec 5.3) for every ISA: weights repacked once per channel tile (with the folded
-// bias and the per-channel requantization), input rows repacked once into tap groups, one microkernel per ISA
-// computing whole output rows, and the driver that splits output rows over threads. Bit-identical to the scalar
-// reference DepthwiseConv2D (ops.h) for int8 input, int8 weights (zero point 0) and int8 output.
+// The fast int8 DEPTHWISE_CONV_2D (spec 5.3): weights packed once per channel tile (folded bias, per-channel
+// requantization), input rows regrouped once into tap rows, one row microkernel per ISA, output rows split over
+// threads. Bit-identical to the reference DepthwiseConv2D (ops.h) for int8 input, weights (zero point 0) and output.
 //
 // How one output is computed (every kernel; the folding is spec 5.6):
 //   1. The driver describes each needed input row as a padded row R of pixels: pixel p is input column p - PadLeft
@@ -57,16 +56,17 @@ struct DwconvRowParams {
 using DwconvRowFn = void (*)(const DwconvRowParams& p);
 
 // Regroups a padded row into a tap row. px[p]: pixel p of the padded row, tiles * CT readable bytes in channel order
-// (tile t at px[p] + t * CT). Writes, for tile t < tiles and entry e < entries, the tile's CT channels of pixels
-// e*q + g*d (g < G) in the kernel's lane order (x ^ 0x80 when the kernel flips) at
-// t_row + t * row_tile_bytes + e * CT * G * element_bytes. Reads px[p] only for p < (entries - 1) * q + (G - 1) * d + 1.
+// (tile t at px[p] + t * CT). Writes, for tile t < tiles and entry e < entries (an even count), the tile's CT
+// channels of pixels e*q + g*d (g < G), x ^ 0x80 when the kernel flips, in the kernel's lane order and entry layout
+// (entries * CT * G * element_bytes bytes from t_row + t * row_tile_bytes, the layout its row function reads).
+// Reads px[p] only for p < (entries - 1) * q + (G - 1) * d + 1.
 using DwconvPackRowFn = void (*)(const int8_t* const* px, size_t tiles, size_t entries, size_t q, size_t d,
                                  uint8_t* t_row, size_t row_tile_bytes);
 
 // One line of the depthwise kernel inventory.
 struct DwconvKernel {
   Isa isa;
-  const char* name;            // e.g. "qs8-dwconv-32c4-minmax-avx512vnni": 32-channel tiles, 4 taps per group
+  const char* name;            // e.g. "qs8-dwconv-2x32c4-minmax-avx512vnni": 2 pixels x 32-channel tiles, 4 taps/group
   size_t ct;                   // channels per tile
   size_t g;                    // taps per group (the dot width along kx)
   size_t element_bytes;        // bytes per value in T and in the packed weights: 1 (uint8/int8) or 2 (int16)

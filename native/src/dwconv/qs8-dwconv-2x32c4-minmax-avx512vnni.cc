@@ -207,6 +207,9 @@ struct Stage {
     const __m512i b = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), act_min), act_max);
     if (contiguous) {
       _mm512_storeu_si512(dst, b);
+    } else if (mask == ~__mmask32{0}) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_castsi512_si256(b));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + stride), _mm512_extracti64x4_epi64(b, 1));
     } else {
       _mm256_mask_storeu_epi8(dst, mask, _mm512_castsi512_si256(b));
       _mm256_mask_storeu_epi8(dst + stride, mask, _mm512_extracti64x4_epi64(b, 1));

@@ -1,5 +1,5 @@
 // qint8: TensorFlow Lite's int8 integer arithmetic for Node.js, bit-exact, on a native addon or pure TypeScript.
-export type { Activation, FTensor, Padding, Profile, QDType, QTensor, QuantParams, Rounding } from './types';
+export type { Activation, ConvPadding, ExplicitPadding, FTensor, Padding, Profile, QDType, QTensor, QuantParams, Rounding } from './types';
 export { backend, setThreads } from './backend';
 export type { BackendInfo } from './backend';
 export { chooseQuantParams, choosePerAxisQuantParams } from './quant/params';

@@ -5,6 +5,14 @@ export type QDType = 'int8' | 'uint8';
 export type Profile = 'tflite-ref' | 'tflite-single' | 'xnnpack-fp32';
 export type Activation = 'NONE' | 'RELU' | 'RELU6' | 'RELU_N1_TO_1';
 export type Padding = 'SAME' | 'VALID';
+/**
+ * Explicit padding of a convolution, `[[top, bottom], [left, right]]` (integers >= 0): the input is read as if that
+ * many rows / columns of its zero point surrounded it, then the window slides as with 'VALID' (TFLite's PAD
+ * followed by a 'VALID' CONV_2D or DEPTHWISE_CONV_2D).
+ */
+export type ExplicitPadding = readonly [readonly [number, number], readonly [number, number]];
+/** The padding a convolution takes: 'SAME', 'VALID' or explicit. */
+export type ConvPadding = Padding | ExplicitPadding;
 export type Rounding = 'away' | 'even';
 
 export interface QuantParams {

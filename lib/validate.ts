@@ -14,10 +14,14 @@ export function describe(value: unknown): string {
     const length = (value as unknown as { length?: number }).length;
     return length === undefined ? name : `${name}(${length})`;
   }
-  if (Array.isArray(value)) {
-    return value.length <= 8 ? `[${value.map((v) => (typeof v === 'number' ? String(v) : typeof v)).join(',')}]` : `array(${value.length})`;
-  }
+  if (Array.isArray(value)) return arrayText(value, 1);
   return 'object';
+}
+
+/** A short array's numbers, and those of arrays nested up to `depth` levels ([[1,1],[0,2]]); longer ones by length. */
+function arrayText(value: readonly unknown[], depth: number): string {
+  if (value.length > 8) return `array(${value.length})`;
+  return `[${value.map((v) => (typeof v === 'number' ? String(v) : Array.isArray(v) && depth > 0 ? arrayText(v, depth - 1) : typeof v)).join(',')}]`;
 }
 
 export function typeError(fn: string, arg: string, expected: string, value?: unknown): TypeError {

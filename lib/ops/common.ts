@@ -3,7 +3,7 @@
 // (spec sections 3, 4.6, 5.5), and the async wrapper that rejects instead of throwing.
 import type { ByteArray, NativeProfile } from '../../binding';
 import type { Kernels } from '../kernels';
-import type { Activation, Padding, Profile, QDType, QTensor } from '../types';
+import type { Activation, ConvPadding, ExplicitPadding, Padding, Profile, QDType, QTensor } from '../types';
 import { dtypeRange } from '../types';
 import { CheckedQTensor, normalizeParams } from '../quant/params';
 import { profileId } from '../quant/profile';
@@ -73,6 +73,38 @@ export function paddingArg(fn: string, arg: string, value: unknown): Padding {
   return enumArg(fn, arg, value, PADDINGS, 'VALID');
 }
 
+/** What explicit padding must be, in messages. */
+const EXPLICIT_PADDING = '[[top, bottom], [left, right]] of integers >= 0';
+
+/**
+ * A convolution's padding: 'SAME' or 'VALID' (default), or explicit [[top, bottom], [left, right]] of integers in
+ * [0, 2^31-1], returned as a frozen copy (each element read once).
+ */
+export function convPaddingArg(fn: string, arg: string, value: unknown): ConvPadding {
+  if (!Array.isArray(value)) {
+    if (value === undefined || typeof value === 'string') return paddingArg(fn, arg, value);
+    throw typeError(fn, arg, `'SAME', 'VALID' or ${EXPLICIT_PADDING}`, value);
+  }
+  const rows: unknown[] = Array.from(value);
+  if (rows.length !== 2) throw rangeError(fn, arg, EXPLICIT_PADDING, value);
+  const pairs = rows.map((row) => {
+    if (!Array.isArray(row)) throw typeError(fn, arg, EXPLICIT_PADDING, value);
+    const pair: unknown[] = Array.from(row);
+    if (pair.length !== 2) throw rangeError(fn, arg, EXPLICIT_PADDING, value);
+    for (const v of pair) {
+      if (typeof v !== 'number') throw typeError(fn, arg, EXPLICIT_PADDING, value);
+      if (!Number.isInteger(v) || v < 0 || v > INT32_MAX) throw rangeError(fn, arg, EXPLICIT_PADDING, value);
+    }
+    return Object.freeze([pair[0] as number, pair[1] as number] as const);
+  });
+  return Object.freeze([pairs[0], pairs[1]] as const);
+}
+
+/** Explicit padding as text, for messages: [[1,1],[0,2]]. */
+export function paddingText(p: ExplicitPadding): string {
+  return `[[${p[0][0]},${p[0][1]}],[${p[1][0]},${p[1][1]}]]`;
+}
+
 /** The [min, max] integer clamp of a fused activation on an output of the given dtype. */
 export function outputClamp(activation: Activation, output: TensorParams, dtype: QDType): [number, number] {
   const { qmin, qmax } = dtypeRange(dtype);
@@ -84,7 +116,8 @@ export interface WindowSpec {
   filter: [number, number];
   strides: [number, number];
   dilations: [number, number];
-  padding: Padding;
+  /** Explicit padding only for convolutions (pools take 'SAME' or 'VALID'). */
+  padding: ConvPadding;
 }
 
 export interface SpatialGeometry {
@@ -96,17 +129,20 @@ export interface SpatialGeometry {
 
 /**
  * Output size and leading padding of a window over an NHWC input (spec 5.1). VALID with an input smaller
- * than the dilated filter is an error; so is an extent that would overflow int32 index arithmetic.
+ * than the dilated filter is an error; so is an extent that would overflow int32 index arithmetic. Explicit
+ * padding [[top, bottom], [left, right]] is VALID over the input so padded, read with the leading padding.
  */
-export function spatialGeometry(fn: string, inputArg: string, shape: readonly number[], w: WindowSpec, extentArg: string): SpatialGeometry {
+export function spatialGeometry(fn: string, inputArg: string, shape: readonly number[], w: WindowSpec, extentArg: string,
+  paddingName = 'opts.padding'): SpatialGeometry {
   const [inH, inW] = [shape[1], shape[2]];
   const effH = effectiveFilterSize(w.filter[0], w.dilations[0]);
   const effW = effectiveFilterSize(w.filter[1], w.dilations[1]);
   if (inH + effH > INT32_MAX || inW + effW > INT32_MAX) {
     throw rangeError(fn, extentArg, 'small enough that input size plus dilated filter extent stays below 2^31', w.dilations[0] === 1 && w.dilations[1] === 1 ? w.filter : w.dilations);
   }
+  const what = w.dilations[0] === 1 && w.dilations[1] === 1 ? 'filter size' : 'dilated filter extent';
+  if (typeof w.padding !== 'string') return explicitGeometry(fn, inputArg, paddingName, shape, w, w.padding, effH, effW, what);
   if (w.padding === 'VALID' && (inH < effH || inW < effW)) {
-    const what = w.dilations[0] === 1 && w.dilations[1] === 1 ? 'filter size' : 'dilated filter extent';
     throw rangeError(fn, `${inputArg}.shape`, `at least the ${what} ${effH}x${effW} in height and width for padding 'VALID'`, shape);
   }
   const outH = outputSize(w.padding, inH, w.filter[0], w.strides[0], w.dilations[0]);
@@ -116,6 +152,26 @@ export function spatialGeometry(fn: string, inputArg: string, shape: readonly nu
     outW,
     padTop: paddingBefore(inH, outH, w.filter[0], w.strides[0], w.dilations[0]),
     padLeft: paddingBefore(inW, outW, w.filter[1], w.strides[1], w.dilations[1]),
+  };
+}
+
+/** spatialGeometry for explicit padding: VALID over the padded extent, the leading padding as given. */
+function explicitGeometry(fn: string, inputArg: string, paddingName: string, shape: readonly number[], w: WindowSpec, padding: ExplicitPadding,
+  effH: number, effW: number, what: string): SpatialGeometry {
+  const [[top, bottom], [left, right]] = padding;
+  const paddedH = shape[1] + top + bottom;
+  const paddedW = shape[2] + left + right;
+  if (paddedH + effH > INT32_MAX || paddedW + effW > INT32_MAX) {
+    throw rangeError(fn, paddingName, 'small enough that input size plus padding plus dilated filter extent stays below 2^31', padding);
+  }
+  if (paddedH < effH || paddedW < effW) {
+    throw rangeError(fn, `${inputArg}.shape`, `at least the ${what} ${effH}x${effW} in height and width once padded by ${paddingText(padding)}`, shape);
+  }
+  return {
+    outH: Math.floor((paddedH - effH) / w.strides[0]) + 1,
+    outW: Math.floor((paddedW - effW) / w.strides[1]) + 1,
+    padTop: top,
+    padLeft: left,
   };
 }
 

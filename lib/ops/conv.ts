@@ -3,13 +3,13 @@
 import type { ByteArray } from '../../binding';
 import type { Kernels } from '../kernels';
 import { kernels } from '../kernels';
-import type { Activation, Padding, Profile, QDType, QTensor } from '../types';
+import type { Activation, ConvPadding, Profile, QDType, QTensor } from '../types';
 import { checkQTensor } from '../quant/params';
 import { profileArg } from '../quant/profile';
 import { integerArg, optionsArg, rangeError } from '../validate';
 import {
-  activationArg, activationParams, allocate, biasArg, checkElementCount, checkWeights, deriveRequantization, INT32_MAX, outputClamp,
-  paddingArg, pairArg, perTensorParamsArg, rejectOnThrow, requireRank, Requantization, resultTensor, shapeRelationError, spatialGeometry,
+  activationArg, activationParams, allocate, biasArg, checkElementCount, checkWeights, convPaddingArg, deriveRequantization, INT32_MAX, outputClamp,
+  pairArg, perTensorParamsArg, rejectOnThrow, requireRank, Requantization, resultTensor, shapeRelationError, spatialGeometry,
   TensorParams, WindowSpec,
 } from './common';
 import { ConvField } from './geometry';
@@ -19,8 +19,11 @@ export interface ConvOptions {
   strides?: [number, number];
   /** [height, width], default [1, 1]. */
   dilations?: [number, number];
-  /** Default 'VALID'. */
-  padding?: Padding;
+  /**
+   * 'SAME', 'VALID' (default), or explicit [[top, bottom], [left, right]] (integers >= 0): rows and columns of the
+   * input zero point around the input, then a 'VALID' window (TFLite's PAD before a 'VALID' conv).
+   */
+  padding?: ConvPadding;
   /** Fused activation, default 'NONE'. */
   activation?: Activation;
   /** Default 'tflite-ref'. */
@@ -80,7 +83,7 @@ export function planConv(names: ConvNames, depthwise: boolean, k: Kernels, dtype
   const output = perTensorParamsArg(fn, names.output, outputValue, dtype);
   const strides = pairArg(fn, `${names.option}strides`, o.strides, [1, 1]);
   const dilations = pairArg(fn, `${names.option}dilations`, o.dilations, [1, 1]);
-  const padding = paddingArg(fn, `${names.option}padding`, o.padding);
+  const padding = convPaddingArg(fn, `${names.option}padding`, o.padding);
   const activation = activationArg(fn, `${names.option}activation`, o.activation);
   const profile = profileArg(fn, `${names.option}profile`, o.profile);
   const depthMultiplier = depthwise && o.depthMultiplier !== undefined
@@ -121,7 +124,7 @@ export function convGeometry(plan: ConvPlan, shape: readonly number[], inputArg:
       throw shapeRelationError(fn, `${filterArg}.shape`, fs, `needs Cout ${outC} to be a multiple of the ${groups} groups (input channels ${inC} / Cin ${filterC})`);
     }
   }
-  const s = spatialGeometry(fn, inputArg, shape, plan.window, `${option}dilations`);
+  const s = spatialGeometry(fn, inputArg, shape, plan.window, `${option}dilations`, `${option}padding`);
   const outShape = [shape[0], s.outH, s.outW, outC];
   checkElementCount(fn, 'output shape', outShape);
   const w = plan.window;

@@ -5,7 +5,7 @@ import { loaded } from '../binding';
 import { ConvField, FcField } from './geometry';
 import type { Kernels } from '../kernels';
 import { kernels, nativeKernels } from '../kernels';
-import type { Activation, Padding, Profile, QDType, QTensor, QuantParams } from '../types';
+import type { Activation, ConvPadding, Profile, QDType, QTensor, QuantParams } from '../types';
 import { checkQTensor } from '../quant/params';
 import { numel, rangeError, shapeArg, shapeText, typeError } from '../validate';
 import { activationParams, checkElementCount, perTensorParamsArg, plainObjectArg, rejectOnThrow, resultTensor, TensorParams } from './common';
@@ -33,7 +33,8 @@ export interface PreparedConvParams {
   output: { scale: number; zeroPoint: number };
   strides?: [number, number];
   dilations?: [number, number];
-  padding?: Padding;
+  /** 'SAME', 'VALID' (default) or explicit [[top, bottom], [left, right]], as ConvOptions.padding. */
+  padding?: ConvPadding;
   activation?: Activation;
   profile?: Profile;
 }

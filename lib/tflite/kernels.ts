@@ -62,6 +62,8 @@ export interface PadPlan {
   head: number;
   run: number;
   value: number;
+  /** Elements of the output. */
+  outputCount: number;
   /** Odometer scratch, reused by every run. */
   index: Int32Array;
 }
@@ -78,7 +80,8 @@ export function planPad(inShape: readonly number[], before: readonly number[], a
   for (let d = runDim + 1; d < RANK; d++) inner *= i6[d];
   return {
     outer: o6.slice(0, runDim), lo: b6.slice(0, runDim), hi: b6.slice(0, runDim).map((b, k) => b + i6[k]),
-    block: o6[runDim] * inner, head: b6[runDim] * inner, run: i6[runDim] * inner, value, index: new Int32Array(runDim),
+    block: o6[runDim] * inner, head: b6[runDim] * inner, run: i6[runDim] * inner, value, outputCount: o6.reduce((a, b) => a * b, 1),
+    index: new Int32Array(runDim),
   };
 }
 
@@ -118,12 +121,16 @@ export function pad(p: PadPlan, input: ByteArray, out: ByteArray): void {
 
 /**
  * A plan for TRANSPOSE: the loops (outermost first, padded to RANK) with their extents and the element strides of
- * the input and the output along each. The innermost loop is the dimension read contiguously (input stride 1).
+ * the input and the output along each. Dimensions of extent 1 are dropped and dimensions that stay adjacent and in
+ * order are merged; when the innermost output dimension is also innermost in the input, each innermost run is one
+ * block copy (`run` elements), else the innermost loop is the dimension read contiguously.
  */
 export interface TransposePlan {
   extents: number[];
   inStrides: number[];
   outStrides: number[];
+  /** Elements copied as one block by the innermost loop: > 1 when it is contiguous in both tensors, else 1. */
+  run: number;
   /**
    * The NCHW -> NHWC shape of move, when it applies: a small dimension (2 to 4, e.g. RGB channels) contiguous in the
    * output, every other dimension in input order: planes of `count` elements interleaved `planes` at a time.
@@ -131,12 +138,36 @@ export interface TransposePlan {
   interleave: { outer: number; planes: number; count: number } | null;
 }
 
+interface TransposeLoop {
+  extent: number;
+  inStride: number;
+  outStride: number;
+}
+
 export function planTranspose(inShape: readonly number[], perm: readonly number[]): TransposePlan {
   const inS = stridesOf(inShape);
   const outShape = perm.map((p) => inShape[p]);
   const outS = stridesOf(outShape);
-  const loops = perm.map((p, d) => ({ extent: inShape[p], inStride: inS[p], outStride: outS[d] })).filter((l) => l.extent > 1);
-  if (loops.length > 1) {
+  // output order, without extent-1 dimensions; an output dimension continuing the previous one in the input merges
+  const loops: TransposeLoop[] = [];
+  for (let d = 0; d < perm.length; d++) {
+    const l = { extent: inShape[perm[d]], inStride: inS[perm[d]], outStride: outS[d] };
+    if (l.extent === 1) continue;
+    const last = loops[loops.length - 1];
+    if (last !== undefined && last.inStride === l.inStride * l.extent) {
+      loops[loops.length - 1] = { extent: last.extent * l.extent, inStride: l.inStride, outStride: l.outStride };
+    } else {
+      loops.push(l);
+    }
+  }
+  let run = 1;
+  const inner = loops[loops.length - 1];
+  if (inner !== undefined && inner.inStride === 1) {
+    // contiguous in both tensors (the last output loop has output stride 1): one block copy per innermost run
+    run = inner.extent;
+    loops[loops.length - 1] = { extent: 1, inStride: 0, outStride: 0 };
+  } else if (loops.length > 1) {
+    // read contiguously in the innermost loop
     let best = 0;
     for (let i = 1; i < loops.length; i++) if (loops[i].inStride < loops[best].inStride) best = i;
     loops.push(...loops.splice(best, 1));
@@ -147,6 +178,7 @@ export function planTranspose(inShape: readonly number[], perm: readonly number[
     extents: [...new Array<number>(pad).fill(1), ...loops.map((l) => l.extent)],
     inStrides: [...new Array<number>(pad).fill(0), ...loops.map((l) => l.inStride)],
     outStrides: [...new Array<number>(pad).fill(0), ...loops.map((l) => l.outStride)],
+    run,
   };
 }
 
@@ -165,7 +197,98 @@ function planInterleave(inShape: readonly number[], perm: readonly number[]): Tr
   return { outer, planes, count };
 }
 
-/** out[k][i][c] = in[k][c][i] for c < planes (2..4): one pass over the output, unrolled over the planes. */
+/** Int32Array words hold their bytes in memory order low byte first (the word-wise interleave relies on it). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/**
+ * out[k][i][c] = in[k][c][i] for c < planes (2..4), a word at a time: four elements of each plane (one int32 read
+ * per plane) give `planes` int32 output words, the bytes moved with shifts and masks. Needs 4-byte aligned arrays
+ * and a count that is a multiple of 4; returns false (nothing written) otherwise.
+ */
+function interleaveWords(p: NonNullable<TransposePlan['interleave']>, input: ByteArray, out: ByteArray): boolean {
+  const { outer, planes, count } = p;
+  if (!LITTLE_ENDIAN || count % 4 !== 0 || input.byteOffset % 4 !== 0 || out.byteOffset % 4 !== 0) return false;
+  // one function per plane count, each making its own int32 views: the loops then compile tightest
+  if (planes === 3) interleave3Words(input, out, outer, count >> 2);
+  else if (planes === 4) interleave4Words(input, out, outer, count >> 2);
+  else interleave2Words(input, out, outer, count >> 2);
+  return true;
+}
+
+/** Int32 words of a byte array's bytes (its byteOffset a multiple of 4). */
+function wordsOf(bytes: ByteArray, words: number): Int32Array {
+  return new Int32Array(bytes.buffer, bytes.byteOffset, words);
+}
+
+/** `outer` times three planes of `words` words (bytes r, g, b) into 3 * words words r g b r g b ... */
+function interleave3Words(input: ByteArray, out: ByteArray, outer: number, words: number): void {
+  for (let k = 0; k < outer; k++) {
+    // views of this block, indexed from 0 (the loop compiles tighter than with offsets)
+    const src = new Int32Array(input.buffer, input.byteOffset + 12 * k * words, 3 * words);
+    const dst = new Int32Array(out.buffer, out.byteOffset + 12 * k * words, 3 * words);
+    const green = words;
+    const blue = 2 * words;
+    let i = 0;
+    let d = 0;
+    // two words of each plane per step, all loads first
+    for (; i + 2 <= words; i += 2, d += 6) {
+      const r0 = src[i];
+      const r1 = src[i + 1];
+      const g0 = src[i + green];
+      const g1 = src[i + green + 1];
+      const b0 = src[i + blue];
+      const b1 = src[i + blue + 1];
+      interleave3(r0, g0, b0, dst, d);
+      interleave3(r1, g1, b1, dst, d + 3);
+    }
+    if (i < words) interleave3(src[i], src[i + green], src[i + blue], dst, d);
+  }
+}
+
+/** Words r, g, b of four elements each into dst[d..d+2]: r0 g0 b0 r1 | g1 b1 r2 g2 | b2 r3 g3 b3 (low byte first). */
+function interleave3(r: number, g: number, b: number, dst: Int32Array, d: number): void {
+  // r0 g0 r2 g2 and r1 g1 r3 g3
+  const even = (r & 0x00ff00ff) | ((g & 0x00ff00ff) << 8);
+  const odd = ((r >>> 8) & 0x00ff00ff) | (g & 0xff00ff00);
+  const oddHigh = odd >>> 8;
+  dst[d] = (even & 0xffff) | ((b & 0xff) << 16) | (odd << 24);
+  dst[d + 1] = (oddHigh & 0xff) | (b & 0xff00) | (even & 0xffff0000);
+  dst[d + 2] = ((b >>> 16) & 0xff) | (oddHigh & 0xffff00) | (b & 0xff000000);
+}
+
+/** Four planes into words r g b a, one per element (a 4x4 byte transpose per step). */
+function interleave4Words(input: ByteArray, out: ByteArray, outer: number, words: number): void {
+  const src = wordsOf(input, outer * 4 * words);
+  const dst = wordsOf(out, outer * 4 * words);
+  for (let k = 0, at = 0; k < outer; k++, at += 4 * words) {
+    for (let i = at, d = at, end = at + words; i < end; i++, d += 4) {
+      const r = src[i];
+      const g = src[i + words];
+      const b = src[i + 2 * words];
+      const a = src[i + 3 * words];
+      dst[d] = (r & 0xff) | ((g & 0xff) << 8) | ((b & 0xff) << 16) | (a << 24);
+      dst[d + 1] = ((r >>> 8) & 0xff) | (g & 0xff00) | ((b & 0xff00) << 8) | ((a & 0xff00) << 16);
+      dst[d + 2] = ((r >>> 16) & 0xff) | ((g >>> 8) & 0xff00) | (b & 0xff0000) | ((a & 0xff0000) << 8);
+      dst[d + 3] = (r >>> 24) | ((g >>> 16) & 0xff00) | ((b >>> 8) & 0xff0000) | (a & 0xff000000);
+    }
+  }
+}
+
+/** Two planes into words r g r g, two elements each. */
+function interleave2Words(input: ByteArray, out: ByteArray, outer: number, words: number): void {
+  const src = wordsOf(input, outer * 2 * words);
+  const dst = wordsOf(out, outer * 2 * words);
+  for (let k = 0, at = 0; k < outer; k++, at += 2 * words) {
+    for (let i = at, d = at, end = at + words; i < end; i++, d += 2) {
+      const r = src[i];
+      const g = src[i + words];
+      dst[d] = (r & 0xff) | ((g & 0xff) << 8) | ((r & 0xff00) << 8) | ((g & 0xff00) << 16);
+      dst[d + 1] = ((r >>> 16) & 0xff) | ((g >>> 8) & 0xff00) | ((r >>> 8) & 0xff0000) | (g & 0xff000000);
+    }
+  }
+}
+
+/** out[k][i][c] = in[k][c][i] for c < planes (2..4), byte by byte: one pass over the output, unrolled over the planes. */
 function interleave(p: NonNullable<TransposePlan['interleave']>, input: ByteArray, out: ByteArray): void {
   const { outer, planes, count } = p;
   for (let k = 0; k < outer; k++) {
@@ -196,20 +319,24 @@ function interleave(p: NonNullable<TransposePlan['interleave']>, input: ByteArra
 /** TRANSPOSE (reference transpose.h): every element moved from its input offset to its output offset. */
 export function transpose(p: TransposePlan, input: ByteArray, out: ByteArray): void {
   if (p.interleave !== null) {
-    interleave(p.interleave, input, out);
+    if (!interleaveWords(p.interleave, input, out)) interleave(p.interleave, input, out);
     return;
   }
   const [d0, d1, d2, d3, d4, d5] = p.extents;
   const [i0, i1, i2, i3, i4, i5] = p.inStrides;
   const [o0, o1, o2, o3, o4, o5] = p.outStrides;
-  for (let a = 0; a < d0; a++) {
-    for (let b = 0; b < d1; b++) {
-      for (let c = 0; c < d2; c++) {
-        for (let e = 0; e < d3; e++) {
-          for (let f = 0; f < d4; f++) {
-            let i = a * i0 + b * i1 + c * i2 + e * i3 + f * i4;
-            let o = a * o0 + b * o1 + c * o2 + e * o3 + f * o4;
-            for (let g = 0; g < d5; g++, i += i5, o += o5) out[o] = input[i];
+  const run = p.run;
+  // offsets advance by the strides at each level (no index products in the loops)
+  for (let a = 0, ia = 0, oa = 0; a < d0; a++, ia += i0, oa += o0) {
+    for (let b = 0, ib = ia, ob = oa; b < d1; b++, ib += i1, ob += o1) {
+      for (let c = 0, ic = ib, oc = ob; c < d2; c++, ic += i2, oc += o2) {
+        for (let e = 0, ie = ic, oe = oc; e < d3; e++, ie += i3, oe += o3) {
+          for (let f = 0, i = ie, o = oe; f < d4; f++, i += i4, o += o4) {
+            if (run > 1) {
+              copyRun(input, i, out, o, run);
+            } else {
+              for (let g = 0, ig = i, og = o; g < d5; g++, ig += i5, og += o5) out[og] = input[ig];
+            }
           }
         }
       }
@@ -239,7 +366,15 @@ export interface MeanPlan {
   sums: Int32Array;
   /** When the reduced axes are consecutive: the input as [outer, rows, inner], summed over rows (else null). */
   block: { outer: number; rows: number; inner: number } | null;
+  /**
+   * When the sums take few values (count * 255 + 1 <= MEAN_TABLE_MAX): the output of every possible sum, indexed by
+   * sum + 128 * count, computed once with the arithmetic below (else null).
+   */
+  table: Int8Array | null;
 }
+
+/** The largest table of MEAN outputs by sum (entries): sums of up to 257 elements. */
+const MEAN_TABLE_MAX = 65536;
 
 export function planMean(inShape: readonly number[], axes: readonly number[], inputZeroPoint: number, outputZeroPoint: number,
   multiplier: number, shift: number, single: boolean): MeanPlan {
@@ -276,29 +411,109 @@ export function planMean(inShape: readonly number[], axes: readonly number[], in
     const prod = (from: number, to: number): number => i6.slice(from, to).reduce((a, b) => a * b, 1);
     block = { outer: prod(0, first), rows: prod(first, last + 1), inner: prod(last + 1, RANK) };
   }
-  return {
+  const plan: MeanPlan = {
     inShape: i6, outStrides, outCount: stride, count, inputZeroPoint, outputZeroPoint, multiplier: m, shift: s, single,
-    sums: new Int32Array(stride), block,
+    sums: new Int32Array(stride), block, table: null,
   };
+  const values = count * 255 + 1;
+  if (count > 0 && values <= MEAN_TABLE_MAX) {
+    // every sum in [-128 * count, 127 * count], through the arithmetic of finishMean
+    const sums = Int32Array.from({ length: values }, (_, i) => i - 128 * count);
+    const table = new Int8Array(values);
+    requantizeSums(plan, sums, values, table);
+    plan.table = table;
+  }
+  return plan;
 }
 
-/** Sums of [outer, rows, inner] over rows, one column at a time with a register accumulator. */
+/** Rows summed at a time in 16-bit lanes: 256 * 255 (byte + 128 at most) stays below 2^16. */
+const LANE_ROWS = 256;
+
+/** Adds the four column sums of a word column (lanes of bytes 0, 2 in `even`, 1, 3 in `odd`, each + 128 per row). */
+function addLanes(sums: Int32Array, at: number, even: number, odd: number, offset: number): void {
+  sums[at] += (even & 0xffff) - offset;
+  sums[at + 1] += (odd & 0xffff) - offset;
+  sums[at + 2] += (even >>> 16) - offset;
+  sums[at + 3] += (odd >>> 16) - offset;
+}
+
+/**
+ * Sums of [outer, rows, inner] over rows, a word (four columns) at a time: each int8 byte is offset to byte + 128
+ * (xor 0x80), bytes 0, 2 and 1, 3 of a word are added in two words of 16-bit lanes (up to LANE_ROWS rows), and the
+ * offset 128 * rows is taken back out. Two word columns per pass, their rows read with a stride. Needs inner a
+ * multiple of 4 and a 4-byte aligned input; returns false (nothing written) otherwise.
+ */
+function sumRowsWords(b: NonNullable<MeanPlan['block']>, input: Int8Array, sums: Int32Array): boolean {
+  const { outer, rows, inner } = b;
+  if (!LITTLE_ENDIAN || inner % 4 !== 0 || input.byteOffset % 4 !== 0) return false;
+  const q = inner >> 2;
+  const words = new Int32Array(input.buffer, input.byteOffset, (outer * rows * inner) >> 2);
+  sums.fill(0);
+  for (let k = 0; k < outer; k++) {
+    for (let first = 0; first < rows; first += LANE_ROWS) {
+      const count = Math.min(LANE_ROWS, rows - first);
+      const offset = 128 * count;
+      const base = (k * rows + first) * q;
+      const end = base + count * q;
+      let j = 0;
+      for (; j + 2 <= q; j += 2) {
+        let even0 = 0;
+        let odd0 = 0;
+        let even1 = 0;
+        let odd1 = 0;
+        for (let i = base + j; i < end; i += q) {
+          const w0 = words[i] ^ 0x80808080;
+          const w1 = words[i + 1] ^ 0x80808080;
+          even0 += w0 & 0x00ff00ff;
+          odd0 += (w0 >>> 8) & 0x00ff00ff;
+          even1 += w1 & 0x00ff00ff;
+          odd1 += (w1 >>> 8) & 0x00ff00ff;
+        }
+        addLanes(sums, k * inner + 4 * j, even0, odd0, offset);
+        addLanes(sums, k * inner + 4 * j + 4, even1, odd1, offset);
+      }
+      if (j < q) {
+        let even = 0;
+        let odd = 0;
+        for (let i = base + j; i < end; i += q) {
+          const w = words[i] ^ 0x80808080;
+          even += w & 0x00ff00ff;
+          odd += (w >>> 8) & 0x00ff00ff;
+        }
+        addLanes(sums, k * inner + 4 * j, even, odd, offset);
+      }
+    }
+  }
+  return true;
+}
+
+/** Sums of [outer, rows, inner] over rows, element by element: four rows per pass into the int32 sums, read in order. */
 function sumRows(b: NonNullable<MeanPlan['block']>, input: Int8Array, sums: Int32Array): void {
   const { outer, rows, inner } = b;
+  sums.fill(0);
   for (let k = 0; k < outer; k++) {
-    const base = k * rows * inner;
-    for (let c = 0; c < inner; c++) {
-      let s = 0;
-      for (let r = 0, i = base + c; r < rows; r++, i += inner) s += input[i];
-      sums[k * inner + c] = s;
+    const to = k * inner;
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const from = (k * rows + r) * inner - to;
+      for (let c = to, end = to + inner; c < end; c++) {
+        sums[c] += input[from + c] + input[from + inner + c] + input[from + 2 * inner + c] + input[from + 3 * inner + c];
+      }
+    }
+    for (; r < rows; r++) {
+      const from = (k * rows + r) * inner - to;
+      for (let c = to, end = to + inner; c < end; c++) sums[c] += input[from + c];
     }
   }
 }
 
 export function mean(p: MeanPlan, input: Int8Array, out: Int8Array): void {
   const sums = p.sums;
-  if (p.block !== null) sumRows(p.block, input, sums);
-  else sumAll(p, input, sums);
+  if (p.block !== null) {
+    if (!sumRowsWords(p.block, input, sums)) sumRows(p.block, input, sums);
+  } else {
+    sumAll(p, input, sums);
+  }
   finishMean(p, sums, out);
 }
 
@@ -327,11 +542,30 @@ function finishMean(p: MeanPlan, sums: Int32Array, out: Int8Array): void {
     out.fill(0);
     return;
   }
-  const scale = mbqm(p.single);
+  const table = p.table;
+  if (table === null) {
+    requantizeSums(p, sums, p.outCount, out);
+    return;
+  }
+  const origin = 128 * p.count;
+  for (let k = 0, n = p.outCount; k < n; k++) out[k] = table[sums[k] + origin];
+}
+
+/** out[k] = clamp(MultiplyByQuantizedMultiplier(sums[k] - z_in * count) + z_out) for k < n. */
+function requantizeSums(p: MeanPlan, sums: Int32Array, n: number, out: Int8Array): void {
   const offset = Math.imul(p.inputZeroPoint, p.count);
-  for (let k = 0; k < p.outCount; k++) {
-    const v = scale((sums[k] - offset) | 0, p.multiplier, p.shift) + p.outputZeroPoint;
-    out[k] = v < -128 ? -128 : v > 127 ? 127 : v;
+  const { multiplier, shift, outputZeroPoint } = p;
+  // one loop per profile: a direct call the compiler can inline
+  if (p.single) {
+    for (let k = 0; k < n; k++) {
+      const v = multiplyByQuantizedMultiplierSingle((sums[k] - offset) | 0, multiplier, shift) + outputZeroPoint;
+      out[k] = v < -128 ? -128 : v > 127 ? 127 : v;
+    }
+  } else {
+    for (let k = 0; k < n; k++) {
+      const v = multiplyByQuantizedMultiplierDouble((sums[k] - offset) | 0, multiplier, shift) + outputZeroPoint;
+      out[k] = v < -128 ? -128 : v > 127 ? 127 : v;
+    }
   }
 }
 

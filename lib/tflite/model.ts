@@ -1,6 +1,7 @@
 // loadTflite and the TfliteModel it returns: parses and checks the file, builds one node per operator,
-// plans the activation arena (lifetimes, greedy reuse, RESHAPE as an alias), binds every node to its views
-// once, and runs them in order; run/runAsync/inspect only copy the inputs in and the outputs out.
+// plans the activation arena (lifetimes, greedy reuse, RESHAPE as an alias, PADs folded into the next conv's
+// padding), binds every node to its views once, and runs them in order; run/runAsync/inspect only copy the
+// inputs in and the outputs out.
 import * as fs from 'fs';
 import * as os from 'os';
 import { loaded } from '../binding';
@@ -8,8 +9,8 @@ import type { Kernels } from '../kernels';
 import { kernels } from '../kernels';
 import { profileArg } from '../quant/profile';
 import type { FTensor, Profile, QTensor } from '../types';
-import { integerArg, optionsArg, rangeError, typeError } from '../validate';
-import { buildNode, DType, Node, Step, TensorSpec, Views } from './ops';
+import { finiteArg, integerArg, optionsArg, rangeError, typeError } from '../validate';
+import { buildNode, DType, foldedPad, Node, Step, TensorSpec, Views } from './ops';
 import { parseModel, RawModel } from './parse';
 import { planArena } from './planner';
 import { TensorType, tensorTypeName } from './schema';
@@ -42,6 +43,11 @@ export interface TfliteLoadOptions {
   profile?: Profile;
   /** Threads a native call may use while this model runs (default: the process setting, see setThreads). */
   threads?: number;
+  /**
+   * runAsync: how long, in milliseconds, the layers that compute on the calling thread may hold the event loop before
+   * it yields a turn (default 2; 0 yields after every such layer). Layers on the addon's threads never hold it.
+   */
+  yieldMs?: number;
 }
 
 export interface TfliteModel {
@@ -62,7 +68,7 @@ export interface TfliteModel {
 }
 
 /** runAsync gives the event loop a turn at least this often (milliseconds) between layers. */
-const YIELD_MS = 2;
+const DEFAULT_YIELD_MS = 2;
 
 /** Views into the arena and the constants, made once at load. */
 type View = Int8Array | Uint8Array | Float32Array;
@@ -100,6 +106,8 @@ class Model implements TfliteModel {
   readonly arenaBytes: number;
   private readonly nodes: Node[];
   private readonly steps: Step[];
+  /** Per node: how inspect() computes the outputs of a node run() skips (a folded PAD), else null. */
+  private readonly inspectors: Array<(() => Int8Array) | null>;
   private readonly views: Map<number, View>;
   private readonly quantParams: ReadonlyArray<{ scale: Float32Array; zeroPoint: Int32Array }>;
   private disposed = false;
@@ -107,7 +115,8 @@ class Model implements TfliteModel {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly specs: readonly TensorSpec[];
 
-  constructor(specs: readonly TensorSpec[], raw: RawModel, nodes: Node[], readonly profile: Profile, private readonly threads: number | undefined) {
+  constructor(specs: readonly TensorSpec[], raw: RawModel, nodes: Node[], readonly profile: Profile, private readonly threads: number | undefined,
+    private readonly yieldMs: number) {
     this.nodes = nodes;
     // no reference to the model file is kept: the prepared layers own their weights, constants read at run time are copied
     this.specs = specs.map((t) => ({ ...t, constant: null }));
@@ -132,6 +141,7 @@ class Model implements TfliteModel {
       float32: (t) => views.get(t) as Float32Array,
     };
     this.steps = nodes.map((n) => n.bind(v));
+    this.inspectors = nodes.map((n) => (n.bindInspect === undefined ? null : n.bindInspect(v)));
   }
 
   /** Checks the call and every input (types, lengths) without touching the arena; returns the active kernels. */
@@ -213,15 +223,17 @@ class Model implements TfliteModel {
       for (let i = 0; i < this.steps.length; i++) {
         this.steps[i].run(k);
         const node = this.nodes[i];
-        for (const t of node.writes) out.push(this.snapshot(t, node));
+        const computed = this.inspectors[i];
+        for (const t of node.writes) out.push(this.snapshot(t, node, computed === null ? null : computed()));
       }
       return out;
     });
   }
 
-  private snapshot(index: number, node: Node): InspectedTensor {
+  /** A copy of tensor `index` after `node` ran, or `computed` (a fresh array) for a node run() skips. */
+  private snapshot(index: number, node: Node, computed: Int8Array | null): InspectedTensor {
     const t = this.specs[index];
-    const data = (this.views.get(index) as View).slice();
+    const data = computed ?? (this.views.get(index) as View).slice();
     const base = { name: t.name, index, op: node.name, opIndex: node.index };
     const shape = Object.freeze(t.shape.slice());
     if (data instanceof Float32Array) return { ...base, dtype: 'float32', tensor: { shape, data } };
@@ -250,11 +262,11 @@ class Model implements TfliteModel {
       try {
         if (previous !== undefined) native?.setThreads(this.threads as number);
         // layers on the addon's threads free the loop while they compute; the others run here, so yield a turn of
-        // the event loop whenever they have held it for YIELD_MS
+        // the event loop whenever they have held it for longer than yieldMs
         let since = performance.now();
         for (const s of this.steps) {
           await s.runAsync(k);
-          if (performance.now() - since > YIELD_MS) {
+          if (performance.now() - since >= this.yieldMs) {
             await new Promise<void>((resolve) => setImmediate(resolve));
             since = performance.now();
           }
@@ -283,7 +295,8 @@ class Model implements TfliteModel {
 
 /**
  * Storage for every tensor a node reads or writes: constants read at run time get a copy of their own;
- * run-time tensors share one arena by lifetime (a RESHAPE output is its input's storage).
+ * run-time tensors share one arena by lifetime (a RESHAPE output is its input's storage). The output of a
+ * folded PAD has none: no node reads it, and inspect() computes it into an array of its own.
  */
 function allocate(specs: readonly TensorSpec[], raw: RawModel, nodes: Node[]): { views: Map<number, View>; arenaBytes: number } {
   const views = new Map<number, View>();
@@ -301,7 +314,7 @@ function allocate(specs: readonly TensorSpec[], raw: RawModel, nodes: Node[]): {
   nodes.forEach((n, step) => {
     for (const t of n.reads) if (specs[t].constant === null) touch(t, step);
     if (n.aliasOf !== undefined && specs[n.aliasOf].constant === null) root.set(n.writes[0], rootOf(n.aliasOf));
-    for (const t of n.writes) touch(t, step);
+    if (n.bindInspect === undefined) for (const t of n.writes) touch(t, step);
   });
   for (const t of raw.outputs) touch(t, nodes.length);
   const roots = [...first.keys()];
@@ -325,7 +338,7 @@ function allocate(specs: readonly TensorSpec[], raw: RawModel, nodes: Node[]): {
     return makeView(s.dtype, arena, offsets.get(rootOf(t)) as number, s.numel);
   };
   const need = new Set<number>([...raw.inputs, ...raw.outputs]);
-  for (const n of nodes) for (const t of [...n.reads, ...n.writes]) need.add(t);
+  for (const n of nodes) for (const t of [...n.reads, ...(n.bindInspect === undefined ? n.writes : [])]) need.add(t);
   for (const t of need) views.set(t, viewFor(t));
   return { views, arenaBytes: plan.size };
 }
@@ -374,6 +387,8 @@ export function buildModel(bytes: Uint8Array, opts: TfliteLoadOptions = {}): Tfl
   const o = optionsArg(fn, 'opts', opts);
   const profile = profileArg(fn, 'opts.profile', o.profile);
   const threads = o.threads === undefined ? undefined : integerArg(fn, 'opts.threads', o.threads, 1, 1024);
+  const yieldMs = o.yieldMs === undefined ? DEFAULT_YIELD_MS : finiteArg(fn, 'opts.yieldMs', o.yieldMs);
+  if (yieldMs < 0) throw rangeError(fn, 'opts.yieldMs', 'a number of milliseconds >= 0', yieldMs);
   if (os.endianness() !== 'LE') throw new Error('loadTflite: TFLite models are little-endian; this platform is big-endian');
   const raw = parseModel(bytes);
   const specs: TensorSpec[] = raw.tensors.map((t) => ({
@@ -381,11 +396,28 @@ export function buildModel(bytes: Uint8Array, opts: TfliteLoadOptions = {}): Tfl
     dtype: dtypeOf(t.type), numel: t.numel, constant: t.data, quantization: t.quantization, isVariable: t.isVariable, sparse: t.sparse,
   }));
   checkGraph(specs, raw);
-  const ctx = { tensors: specs, profile, kernels: kernels() };
+  // how many operator inputs read each tensor (a model output counts as one more), to find the PADs that can fold
+  const readers = new Map<number, number>();
+  for (const op of raw.operators) for (const t of op.inputs) if (t >= 0) readers.set(t, (readers.get(t) ?? 0) + 1);
+  for (const t of raw.outputs) readers.set(t, (readers.get(t) ?? 0) + 1);
   const nodes: Node[] = [];
+  const writer = new Map<number, number>();
+  const foldablePad = (t: number): Node | null => {
+    const at = writer.get(t);
+    return at !== undefined && nodes[at].pad !== undefined && readers.get(t) === 1 ? nodes[at] : null;
+  };
+  const ctx = { tensors: specs, profile, kernels: kernels(), foldablePad };
   try {
-    for (const op of raw.operators) nodes.push(buildNode(op, ctx));
-    return new Model(specs, raw, nodes, profile, threads);
+    for (const op of raw.operators) {
+      const node = buildNode(op, ctx);
+      if (node.foldsPad !== undefined) {
+        const at = nodes.findIndex((n) => n.index === node.foldsPad);
+        nodes[at] = foldedPad(nodes[at]);
+      }
+      for (const t of node.writes) writer.set(t, nodes.length);
+      nodes.push(node);
+    }
+    return new Model(specs, raw, nodes, profile, threads, yieldMs);
   } catch (err) {
     for (const n of nodes) n.dispose();
     throw err;

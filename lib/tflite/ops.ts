@@ -4,14 +4,14 @@
 import type { ByteArray } from '../../binding';
 import type { Kernels } from '../kernels';
 import { withKernels } from '../kernels';
-import type { Activation, Padding, Profile, QTensor } from '../types';
-import { outputClamp, spatialGeometry, TensorParams, WindowSpec } from '../ops/common';
+import type { Activation, ConvPadding, ExplicitPadding, Padding, Profile, QTensor } from '../types';
+import { outputClamp, SpatialGeometry, spatialGeometry, TensorParams, WindowSpec } from '../ops/common';
 import { ADD_RANK, AddField, PoolField, SoftmaxField } from '../ops/geometry';
-import { outputSize } from '../ops/padding';
+import { effectiveFilterSize, outputSize } from '../ops/padding';
 import { createConv2d, createDepthwiseConv2d, createFullyConnected, PreparedFullyConnectedParams, PreparedOp } from '../ops/prepared';
 import { profileId } from '../quant/profile';
 import {
-  ConcatPart, concatRescale, concatenate, logisticTable, lookup, mean, MeanPlan, pad, planMean, planPad, planTranspose, RANK, transpose,
+  ConcatPart, concatRescale, concatenate, logisticTable, lookup, mean, MeanPlan, pad, PadPlan, planMean, planPad, planTranspose, RANK, transpose,
 } from './kernels';
 import type { RawOperator, RawQuantization } from './parse';
 import type { Table } from './reader';
@@ -58,8 +58,26 @@ export interface Node {
   writes: number[];
   /** RESHAPE: the output shares the input's storage and the node does nothing. */
   aliasOf?: number;
+  /** PAD / PADV2: what it pads, for a convolution that may fold it into its own padding. */
+  pad?: PadSpec;
+  /** A convolution that folded the PAD writing its input into its own padding: that PAD's operator index. */
+  foldsPad?: number;
+  /**
+   * Set on a PAD folded into the convolution that reads its output (see foldedPad): run() skips the node and its
+   * output gets no storage; inspect() computes the output with the function this binds, into a fresh array.
+   */
+  bindInspect?: (v: Views) => () => Int8Array;
   bind(v: Views): Step;
   dispose(): void;
+}
+
+/** A PAD / PADV2 as a convolution sees it: input tensor, padding per dimension, value. */
+export interface PadSpec {
+  input: number;
+  before: readonly number[];
+  after: readonly number[];
+  value: number;
+  plan: PadPlan;
 }
 
 export interface BuildContext {
@@ -67,6 +85,11 @@ export interface BuildContext {
   profile: Profile;
   /** The kernels used to derive multipliers at load (identical results on every backend). */
   kernels: Kernels;
+  /**
+   * The PAD node that writes tensor `t`, when its output may be folded away: read by exactly one operator input
+   * and not a model output. null otherwise.
+   */
+  foldablePad(t: number): Node | null;
 }
 
 const SUPPORTED_ACTIVATIONS = 'NONE, RELU, RELU6, RELU_N1_TO_1';
@@ -334,17 +357,77 @@ function buildConv(c: OpCheck, depthwise: boolean): Node {
   const ow = outputSize(padding, w, fs[2], strides[1], dilations[1]);
   if (!(oh >= 1 && ow >= 1)) throw c.fail(`input ${input.label} of shape ${shapeText(input.shape)} is smaller than the filter for padding VALID`);
   // the prepared operator's own geometry checks (extent limits), made here rather than at the first run
-  c.wrap((window: WindowSpec) => spatialGeometry(depthwise ? 'depthwiseConv2d' : 'conv2d', 'input', input.shape, window, 'opts.dilations'),
-    { filter: [fs[1], fs[2]], strides, dilations, padding });
+  const fn = depthwise ? 'depthwiseConv2d' : 'conv2d';
+  const window = (p: ConvPadding): WindowSpec => ({ filter: [fs[1], fs[2]], strides, dilations, padding: p });
+  c.wrap((spec: WindowSpec) => spatialGeometry(fn, 'input', input.shape, spec, 'opts.dilations'), window(padding));
   c.outputShape(output, [n, oh, ow, cout]);
+  // a PAD of height and width by the zero point before this layer folds into its padding: the layer reads the PAD's input
+  // (and only when the explicit padding is representable: the same output size, no extent beyond int32)
+  const source = c.ctx.foldablePad(input.index);
+  const candidate = source?.pad === undefined ? null : foldPad(source.pad, c.ctx.tensors[source.pad.input], inP.zeroPoint, padding, [h, w],
+    [oh, ow], strides, [effectiveFilterSize(fs[1], dilations[0]), effectiveFilterSize(fs[2], dilations[1])]);
+  const fold = candidate !== null && sameGeometry(() => spatialGeometry(fn, 'input', candidate.input.shape, window(candidate.padding), 'opts.dilations'), oh, ow)
+    ? candidate : null;
+  const reads = fold?.input ?? input;
   const op = c.wrap(depthwise ? createDepthwiseConv2d : createConv2d,
     { filter: weightsTensor(c, filter, 'filter', depthwise ? 3 : 0, cout), bias: biasValues(c, biasT, cout), input: inP, output: outP, strides, dilations,
-      padding, activation, profile: c.ctx.profile });
-  const inShape = Object.freeze(input.shape.slice());
+      padding: fold?.padding ?? padding, activation, profile: c.ctx.profile });
+  const inShape = Object.freeze(reads.shape.slice());
   return {
-    index: c.op.index, name: c.op.name, reads: [input.index], writes: [output.index],
-    bind: (v) => preparedStep(op, input.index, output.index, inShape, v),
+    index: c.op.index, name: c.op.name, reads: [reads.index], writes: [output.index],
+    ...(fold !== null && source !== null ? { foldsPad: source.index } : {}),
+    bind: (v) => preparedStep(op, reads.index, output.index, inShape, v),
     dispose: () => op.dispose(),
+  };
+}
+
+/** Whether a geometry computes (no extent error) and gives an outH x outW output. */
+function sameGeometry(geometry: () => SpatialGeometry, outH: number, outW: number): boolean {
+  try {
+    const s = geometry();
+    return s.outH === outH && s.outW === outW;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A convolution reading a PAD's input instead of its output, with explicit padding, or null when the PAD does not
+ * fold: it must pad only height and width (NHWC), with the zero point. The taps that fall in the PAD's border then
+ * hold z_in, exactly as the taps a convolution skips outside the image (their (q - z_in) * w is 0), so the padding
+ * adds up: PAD's (before, after) plus the layer's own ('SAME' computed on the padded size as TFLite does; 'VALID': none).
+ */
+function foldPad(p: PadSpec, unpadded: TensorSpec, zeroPoint: number, padding: Padding, padded: [number, number],
+  out: [number, number], strides: [number, number], extents: [number, number]): { input: TensorSpec; padding: ExplicitPadding } | null {
+  if (unpadded.shape.length !== 4 || p.value !== zeroPoint) return null;
+  if (p.before[0] !== 0 || p.after[0] !== 0 || p.before[3] !== 0 || p.after[3] !== 0) return null;
+  const sides = [0, 1].map((d) => {
+    // SAME: total = max(0, (out - 1) * stride + extent - in), floor(total / 2) before
+    const total = padding === 'SAME' ? Math.max(0, (out[d] - 1) * strides[d] + extents[d] - padded[d]) : 0;
+    const own = Math.floor(total / 2);
+    return [p.before[d + 1] + own, p.after[d + 1] + total - own] as const;
+  });
+  return { input: unpadded, padding: [sides[0], sides[1]] };
+}
+
+/**
+ * A PAD whose output the next convolution no longer reads (it folded the padding into its own): run() skips it,
+ * and inspect() pads its input into a fresh array, so that the tensor is still reported as TFLite computes it.
+ */
+export function foldedPad(node: Node): Node {
+  const p = node.pad;
+  if (p === undefined) throw new Error(`foldedPad: operator ${node.index} (${node.name}) is not a PAD`);
+  return {
+    ...node,
+    bind: () => sync(() => undefined),
+    bindInspect: (v) => {
+      const x = v.int8(p.input);
+      return () => {
+        const out = new Int8Array(p.plan.outputCount);
+        pad(p.plan, x, out);
+        return out;
+      };
+    },
   };
 }
 
@@ -651,6 +734,7 @@ function buildPad(c: OpCheck, v2: boolean): Node {
   const plan = planPad(input.shape, before, after, value);
   return {
     index: c.op.index, name: c.op.name, reads: [input.index], writes: [output.index],
+    pad: { input: input.index, before, after, value, plan },
     bind: (v) => {
       const x = v.int8(input.index);
       const out = v.int8(output.index);

@@ -95,7 +95,8 @@ function twoConvs(): ModelDef {
 
 describe('runAsync and threads', () => {
   it('runAsync yields to the event loop between layers that run on the calling thread, and equals run', async () => {
-    const m = await q.loadTflite(buildTflite(chain(40, 1 << 16)));
+    // yieldMs 0: a turn after every layer computed here, however fast the machine
+    const m = await q.loadTflite(buildTflite(chain(40, 1 << 16)), { yieldMs: 0 });
     const x = g.int8(1 << 16);
     let ticks = 0;
     let running = true;
@@ -107,8 +108,14 @@ describe('runAsync and threads', () => {
     const out = await m.runAsync([x]);
     running = false;
     expect(Array.from(out[0])).toEqual(Array.from(m.run([x])[0]));
-    // 40 ADDs of 64K elements hold the thread for well over 2 ms: runAsync gave the loop turns in between
     expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('checks opts.yieldMs', async () => {
+    const bytes = buildTflite(chain(1, 16));
+    await expect(q.loadTflite(bytes, { yieldMs: -1 })).rejects.toThrow(new RangeError('loadTflite: opts.yieldMs must be a number of milliseconds >= 0, got -1'));
+    await expect(q.loadTflite(bytes, { yieldMs: '2' as unknown as number })).rejects.toThrow(TypeError);
+    await expect(q.loadTflite(bytes, { yieldMs: Infinity })).rejects.toThrow(RangeError);
   });
 
   it('conv layers of runAsync let timers run while they compute', async () => {

@@ -95,6 +95,33 @@ function checkRunInput(fn: string, dtype: QDType, input: TensorParams, x: unknow
   return { data: t.data, shape: t.shape };
 }
 
+/** A prepared operator bound once to fixed input codes, shape and output (bindPrepared). */
+export interface BoundRun {
+  run(k: Kernels): void;
+  runAsync(k: Kernels): Promise<void>;
+}
+
+type Binder = (x: ByteArray, shape: readonly number[] | undefined, out: ByteArray | Int32Array) => BoundRun;
+const binders = new WeakMap<object, Binder>();
+
+/**
+ * For callers that run one operator many times on the same arrays (the TFLite interpreter's arena views): checks x,
+ * shape and out and builds the geometry once, as run would on every call; the bound calls then only reach the
+ * kernels. The arrays must keep their lengths (views of a fixed arena); run after dispose throws as run does.
+ */
+export function bindPrepared(op: PreparedOp<unknown>, x: ByteArray, shape: readonly number[] | undefined, out: ByteArray | Int32Array): BoundRun {
+  const binder = binders.get(op);
+  if (binder === undefined) throw new TypeError('bindPrepared: op must be an operator made by createConv2d, createDepthwiseConv2d or createFullyConnected');
+  return binder(x, shape, out);
+}
+
+/** A wrapper around a makePrepared operator (extra dispose work) binds as the operator it wraps. */
+function wrapping<T extends object>(wrapper: T, op: PreparedOp<unknown>): T {
+  const binder = binders.get(op);
+  if (binder !== undefined) binders.set(wrapper, binder);
+  return wrapper;
+}
+
 function makePrepared<Result>(name: string, dtype: QDType, input: TensorParams, runner: Runner<Result>): PreparedOp<Result> {
   let disposed = false;
   const start = (fn: string, x: unknown, shape: unknown, out: unknown) => {
@@ -113,7 +140,7 @@ function makePrepared<Result>(name: string, dtype: QDType, input: TensorParams, 
     }
     return { x: checked.data, geometry, out: target, result: runner.result(outShape, target) };
   };
-  return {
+  const op: PreparedOp<Result> = {
     run(x, shape, out) {
       const k = kernels();
       const c = start(`${name}.run`, x, shape, out);
@@ -131,6 +158,23 @@ function makePrepared<Result>(name: string, dtype: QDType, input: TensorParams, 
       disposed = true;
     },
   };
+  binders.set(op, (x, shape, out) => {
+    const c = start(`${name}.run`, x, shape, out);
+    const live = (fn: string): void => {
+      if (disposed) throw new Error(`${name}.${fn}: the prepared operator was disposed`);
+    };
+    return {
+      run: (k) => {
+        live('run');
+        runner.run(k, c.x, c.geometry, c.out);
+      },
+      runAsync: (k) => rejectOnThrow(() => {
+        live('runAsync');
+        return runner.runAsync(k, c.x, c.geometry, c.out);
+      }),
+    };
+  });
+  return op;
 }
 
 /** A copy of the plan's weights and bias, so later changes to the caller's arrays do not reach the operator. */
@@ -172,7 +216,7 @@ function createConv(fn: string, depthwise: boolean, p: unknown): PreparedOp<QTen
     defaultShape: () => null,
     outType: dtype === 'int8' ? Int8Array : Uint8Array,
   });
-  return {
+  return wrapping({
     run: op.run,
     runAsync: op.runAsync,
     dispose() {
@@ -183,7 +227,7 @@ function createConv(fn: string, depthwise: boolean, p: unknown): PreparedOp<QTen
       dw = null;
       packed = null;
     },
-  };
+  }, op);
 }
 
 /** The native packings of one CONV_2D filter, one per group count (groups = input channels / filter channels). */
@@ -292,7 +336,7 @@ export function createFullyConnected(p: PreparedFullyConnectedParams): PreparedO
     defaultShape: (n) => (n % depth === 0 ? [n / depth, depth] : [n]),
     outType: raw ? Int32Array : dtype === 'int8' ? Int8Array : Uint8Array,
   });
-  return {
+  return wrapping({
     run(x, shape, out) {
       // The hot path: raw int8 codes into a caller-owned output of the right length, nothing else to check.
       const native = gemm !== null ? onGemm(kernels()) : null;
@@ -312,7 +356,7 @@ export function createFullyConnected(p: PreparedFullyConnectedParams): PreparedO
       gemm = null;
       packed = null;
     },
-  };
+  }, op);
 }
 
 /** The weights packed for the native GEMM when the layer is int8 -> int8, else null (the reference kernel runs). */

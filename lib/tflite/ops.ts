@@ -3,12 +3,11 @@
 // depthwise / FC ops, kernel geometry, multipliers), and returns a node that runs on bound views without allocating.
 import type { ByteArray } from '../../binding';
 import type { Kernels } from '../kernels';
-import { withKernels } from '../kernels';
 import type { Activation, ConvPadding, ExplicitPadding, Padding, Profile, QTensor } from '../types';
 import { outputClamp, SpatialGeometry, spatialGeometry, TensorParams, WindowSpec } from '../ops/common';
 import { ADD_RANK, AddField, PoolField, SoftmaxField } from '../ops/geometry';
 import { effectiveFilterSize, outputSize } from '../ops/padding';
-import { createConv2d, createDepthwiseConv2d, createFullyConnected, PreparedFullyConnectedParams, PreparedOp } from '../ops/prepared';
+import { bindPrepared, createConv2d, createDepthwiseConv2d, createFullyConnected, PreparedFullyConnectedParams, PreparedOp } from '../ops/prepared';
 import { profileId } from '../quant/profile';
 import {
   ConcatPart, concatRescale, concatenate, logisticTable, lookup, mean, MeanPlan, pad, PadPlan, planMean, planPad, planTranspose, RANK, transpose,
@@ -308,16 +307,10 @@ function biasValues(c: OpCheck, t: TensorSpec | null, channels: number): Int32Ar
   return int32View(data);
 }
 
-/** A prepared conv / depthwise / FC layer: run and runAsync through the public prepared op. */
+/** A prepared conv / depthwise / FC layer bound to its arena views: checked once, then only the kernel calls. */
 function preparedStep(op: PreparedOp<QTensor>, input: number, output: number, inShape: readonly number[] | undefined, v: Views): Step {
-  const x = v.int8(input);
-  const out = v.int8(output);
-  return {
-    run: () => {
-      op.run(x, inShape, out);
-    },
-    runAsync: (k) => withKernels(k, () => op.runAsync(x, inShape, out)).then(() => undefined),
-  };
+  const bound = bindPrepared(op, v.int8(input), inShape, v.int8(output));
+  return { run: (k) => bound.run(k), runAsync: (k) => bound.runAsync(k) };
 }
 
 function buildConv(c: OpCheck, depthwise: boolean): Node {

@@ -124,11 +124,19 @@ function wrapping<T extends object>(wrapper: T, op: PreparedOp<unknown>): T {
 
 function makePrepared<Result>(name: string, dtype: QDType, input: TensorParams, runner: Runner<Result>): PreparedOp<Result> {
   let disposed = false;
+  const runName = `${name}.run`, runAsyncName = `${name}.runAsync`;
+  // The geometry of the last input shape: a layer run again and again on one shape derives it once (the geometry is
+  // only read by the kernels, and the async path copies it).
+  let last: { shape: readonly number[]; geometry: Int32Array; outShape: readonly number[] } | null = null;
+  const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
   const start = (fn: string, x: unknown, shape: unknown, out: unknown) => {
     if (disposed) throw new Error(`${fn}: the prepared operator was disposed`);
     const checked = checkRunInput(fn, dtype, input, x, shape, (n) => runner.defaultShape(n));
-    checkElementCount(fn, 'x.shape', checked.shape);
-    const { geometry, outShape } = runner.geometry(fn, checked.shape);
+    if (last === null || !sameShape(last.shape, checked.shape)) {
+      checkElementCount(fn, 'x.shape', checked.shape);
+      last = { shape: checked.shape.slice(), ...runner.geometry(fn, checked.shape) };
+    }
+    const { geometry, outShape } = last;
     const n = numel(outShape);
     let target: ByteArray | Int32Array;
     if (out === undefined) {
@@ -143,14 +151,14 @@ function makePrepared<Result>(name: string, dtype: QDType, input: TensorParams, 
   const op: PreparedOp<Result> = {
     run(x, shape, out) {
       const k = kernels();
-      const c = start(`${name}.run`, x, shape, out);
+      const c = start(runName, x, shape, out);
       runner.run(k, c.x, c.geometry, c.out);
       return c.result;
     },
     runAsync(x, shape, out) {
       const k = kernels();
       return rejectOnThrow(() => {
-        const c = start(`${name}.runAsync`, x, shape, out);
+        const c = start(runAsyncName, x, shape, out);
         return runner.runAsync(k, c.x, c.geometry, c.out).then(() => c.result);
       });
     },

@@ -54,20 +54,6 @@ std::vector<DwconvKernel> CompiledKernels() {
   return v;
 }
 
-Isa FallbackIsa(Isa isa) {
-  switch (isa) {
-    case kIsaAvx512Vnni:
-    case kIsaAvxVnni:
-      return kIsaAvx2;
-    case kIsaNeonI8mm:
-      return kIsaNeonDot;
-    case kIsaNeonDot:
-      return kIsaNeon;
-    default:
-      return kIsaScalar;
-  }
-}
-
 size_t RoundUp(size_t x, size_t m) { return (x + m - 1) / m * m; }
 size_t Gcd(size_t a, size_t b) {
   while (b != 0) {
@@ -195,16 +181,7 @@ const std::vector<DwconvKernel>& DwconvKernels() {
   return *kernels;
 }
 
-const DwconvKernel& DwconvKernelFor(Isa isa) {
-  const std::vector<DwconvKernel>& kernels = DwconvKernels();
-  for (;;) {
-    for (const DwconvKernel& kernel : kernels) {
-      if (kernel.isa == isa) return kernel;
-    }
-    if (isa == kIsaScalar) return kernels.front();
-    isa = FallbackIsa(isa);
-  }
-}
+const DwconvKernel& DwconvKernelFor(Isa isa) { return KernelForIsa(DwconvKernels(), isa); }
 
 void PackDwconvWeights(const DwconvKernel& kernel, const int8_t* filter, size_t kh, size_t kw, size_t channels,
                        const int32_t* bias, int32_t input_zero_point, const int32_t* multiplier, const int32_t* shift,

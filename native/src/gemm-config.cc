@@ -11,6 +11,9 @@
 namespace qint8 {
 namespace {
 
+// The AVX-512 kernels' extra constants: 64 channels = 4 blocks of 16.
+constexpr size_t kExtraBytesAvx512 = 4 * kDoubleRoundingVectorsX16 * 64;
+
 std::vector<GemmKernel> CompiledKernels() {
   std::vector<GemmKernel> v;
   //          isa             name                                   gemv name                              mr nr kr flip  gemm                                 gemv                                pack               pack_lhs                     lhs bytes
@@ -22,7 +25,8 @@ std::vector<GemmKernel> CompiledKernels() {
   v.push_back({kIsaAvxVnni,   "qs8-gemm-6x16c4-minmax-avxvnni",      "qs8-gemm-1x16c4-minmax-avxvnni",      6, 16, 4, true,  qs8_gemm_6x16c4_minmax_avxvnni,    qs8_gemm_1x16c4_minmax_avxvnni,     qs8_packw_gemm_c4, qs8_packa_xor80_avxvnni,     1});
 #endif
 #if QINT8_HAVE_AVX512VNNI
-  v.push_back({kIsaAvx512Vnni, "qs8-gemm-6x64c4-minmax-avx512vnni",  "qs8-gemm-1x64c4-minmax-avx512vnni",   6, 64, 4, true,  qs8_gemm_6x64c4_minmax_avx512vnni, qs8_gemm_1x64c4_minmax_avx512vnni,  qs8_packw_gemm_c4, qs8_packa_xor80_avx512vnni,  1});
+  v.push_back({kIsaAvx512Vnni, "qs8-gemm-6x64c4-minmax-avx512vnni",  "qs8-gemm-1x64c4-minmax-avx512vnni",   6, 64, 4, true,  qs8_gemm_6x64c4_minmax_avx512vnni, qs8_gemm_1x64c4_minmax_avx512vnni,  qs8_packw_gemm_c4, qs8_packa_xor80_avx512vnni,  1,
+                 qs8_packx_double_rounding_x16, kExtraBytesAvx512});
 #endif
   // AArch64: the entries are defined next to their kernels (qint8/gemm-neon.h).
 #if QINT8_HAVE_NEON
@@ -37,21 +41,6 @@ std::vector<GemmKernel> CompiledKernels() {
   return v;
 }
 
-// The family a missing ISA falls back to (x86: the VNNI flavours do not imply each other, both imply AVX2).
-Isa FallbackIsa(Isa isa) {
-  switch (isa) {
-    case kIsaAvx512Vnni:
-    case kIsaAvxVnni:
-      return kIsaAvx2;
-    case kIsaNeonI8mm:
-      return kIsaNeonDot;
-    case kIsaNeonDot:
-      return kIsaNeon;
-    default:
-      return kIsaScalar;
-  }
-}
-
 }  // namespace
 
 // The lists are never destroyed: packed weights point into them, and a GEMM still running on another thread
@@ -61,16 +50,7 @@ const std::vector<GemmKernel>& GemmKernels() {
   return *kernels;
 }
 
-const GemmKernel& GemmKernelFor(Isa isa) {
-  const std::vector<GemmKernel>& kernels = GemmKernels();
-  for (;;) {
-    for (const GemmKernel& kernel : kernels) {
-      if (kernel.isa == isa) return kernel;
-    }
-    if (isa == kIsaScalar) return kernels.front();
-    isa = FallbackIsa(isa);
-  }
-}
+const GemmKernel& GemmKernelFor(Isa isa) { return KernelForIsa(GemmKernels(), isa); }
 
 const std::vector<GemmKernel>& GemmKernelsForTesting() {
   static const std::vector<GemmKernel>* const kernels = [] {

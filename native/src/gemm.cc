@@ -40,9 +40,10 @@ size_t Participants(size_t threads) {
 
 }  // namespace
 
-GemmPanelLayout MakeGemmPanelLayout(size_t nr, size_t kr, size_t k) {
+GemmPanelLayout MakeGemmPanelLayout(size_t nr, size_t kr, size_t k, size_t extra_bytes) {
   GemmPanelLayout layout;
   layout.nr = nr;
+  layout.extra_bytes = extra_bytes;
   layout.kr = kr;
   layout.k_padded = RoundUp(k, kr);
   layout.panel_bytes = RoundUp(layout.weights_offset() + layout.k_padded * nr, kAlign);
@@ -55,7 +56,7 @@ void PackGemmWeights(const GemmKernel& kernel, const int8_t* w, size_t n, size_t
   packed->kernel = &kernel;
   packed->n = n;
   packed->k = k;
-  packed->layout = MakeGemmPanelLayout(kernel.nr, kernel.kr, k);
+  packed->layout = MakeGemmPanelLayout(kernel.nr, kernel.kr, k, kernel.extra_bytes);
   const GemmPanelLayout& layout = packed->layout;
   const size_t panels = packed->panel_count();
   packed->storage.assign(panels * layout.panel_bytes + kAlign, 0);
@@ -82,6 +83,7 @@ void PackGemmWeights(const GemmKernel& kernel, const int8_t* w, size_t n, size_t
       shift_out[j] = shift != nullptr ? shift[ch] : 0;
       scale_out[j] = scale != nullptr ? scale[ch] : 0.0f;
     }
+    if (kernel.pack_extra != nullptr) kernel.pack_extra(panel, layout.nr, panel + layout.extra_offset());
     kernel.pack(w + n0 * k, n_valid, k, layout.k_padded, layout.nr,
                 reinterpret_cast<int8_t*>(panel + layout.weights_offset()));
   }

@@ -39,7 +39,7 @@ bool IsaFromName(const std::string& name, Isa* isa) {
   return false;
 }
 
-std::vector<Isa> CpuIsas() {
+static std::vector<Isa> DetectCpuIsas() {
   std::vector<Isa> isas{kIsaScalar};
 #if QINT8_X86
   unsigned eax, ebx, ecx, edx;
@@ -77,6 +77,13 @@ std::vector<Isa> CpuIsas() {
   return isas;
 }
 
+// cpuid traps to the hypervisor on virtual machines (microseconds per call) and the answer cannot change while the
+// process runs: detect once, thread-safely (static initialisation), and hand out copies.
+std::vector<Isa> CpuIsas() {
+  static const std::vector<Isa> detected = DetectCpuIsas();
+  return detected;
+}
+
 std::vector<Isa> CompiledIsas() {
   std::vector<Isa> isas{kIsaScalar};
 #if QINT8_HAVE_AVX2
@@ -111,5 +118,19 @@ std::vector<Isa> UsableIsas() {
 }
 
 Isa BestIsa() { return UsableIsas().back(); }
+
+Isa FallbackIsaOf(Isa isa) {
+  switch (isa) {
+    case kIsaAvx512Vnni:
+    case kIsaAvxVnni:
+      return kIsaAvx2;
+    case kIsaNeonI8mm:
+      return kIsaNeonDot;
+    case kIsaNeonDot:
+      return kIsaNeon;
+    default:
+      return kIsaScalar;
+  }
+}
 
 }  // namespace qint8

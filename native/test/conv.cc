@@ -5,17 +5,18 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "check.h"
+#include "fixtures.h"
 #include "qint8/conv.h"
 #include "qint8/ops.h"
 #include "qint8/quant.h"
 
 using namespace qint8;
+using namespace qint8_test;
 
 namespace {
 
@@ -23,26 +24,8 @@ namespace cf = conv_field;
 constexpr int8_t kConvGuard = static_cast<int8_t>(0x5A);
 constexpr size_t kConvGuardBytes = 71;
 
-bool ConvIsaUsable(Isa isa) {
-  const std::vector<Isa> usable = UsableIsas();
-  return std::find(usable.begin(), usable.end(), isa) != usable.end();
-}
-
-std::vector<const GemmKernel*> ConvRunnableKernels() {
-  std::vector<const GemmKernel*> kernels;
-  for (const GemmKernel& kernel : GemmKernelsForTesting()) {
-    if (ConvIsaUsable(kernel.isa)) kernels.push_back(&kernel);
-  }
-  return kernels;
-}
-
-int8_t ConvRandomInt8(std::mt19937& rng) {
-  switch (rng() % 16) {
-    case 0: return -128;
-    case 1: return 127;
-    default: return static_cast<int8_t>(static_cast<int32_t>(rng() % 256) - 128);
-  }
-}
+// The GEMM kernels (and test twins) this CPU runs, without logging: asked once per trial.
+std::vector<const GemmKernel*> ConvRunnableKernels() { return RunnableKernels(GemmKernelsForTesting(), false); }
 
 // One CONV_2D layer and input with everything random but what the caller fixes.
 struct ConvProblem {
@@ -114,7 +97,7 @@ ConvProblem RandomConv(std::mt19937& rng) {
   switch (rng() % 8) {
     case 0: p[cf::kOutputOffset] = -128; break;
     case 1: p[cf::kOutputOffset] = 127; break;
-    case 2: p[cf::kOutputOffset] = rng() % 2 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int32_t>::min(); break;
+    case 2: p[cf::kOutputOffset] = rng() % 2 ? kMax32 : kMin32; break;
     default: p[cf::kOutputOffset] = static_cast<int32_t>(rng() % 256) - 128; break;
   }
   switch (rng() % 4) {  // NONE, RELU-like, RELU6-like, random
@@ -132,10 +115,10 @@ ConvProblem RandomConv(std::mt19937& rng) {
 
   const size_t depth = static_cast<size_t>(p[cf::kFilterHeight]) * p[cf::kFilterWidth] * filter_c;
   p.input.resize(static_cast<size_t>(p[cf::kBatches]) * p[cf::kInputHeight] * p[cf::kInputWidth] * p[cf::kInputChannels]);
-  for (int8_t& v : p.input) v = ConvRandomInt8(rng);
+  for (int8_t& v : p.input) v = RandomInt8(rng);
   if (rng() % 12 == 0) std::fill(p.input.begin(), p.input.end(), static_cast<int8_t>(-128));
   p.filter.resize(static_cast<size_t>(p[cf::kOutputChannels]) * depth);
-  for (int8_t& v : p.filter) v = ConvRandomInt8(rng);
+  for (int8_t& v : p.filter) v = RandomInt8(rng);
   if (rng() % 12 == 0) std::fill(p.filter.begin(), p.filter.end(), static_cast<int8_t>(-128));
   p.has_bias = rng() % 6 != 0;
   p.bias.resize(p[cf::kOutputChannels]);
@@ -151,7 +134,7 @@ ConvProblem RandomConv(std::mt19937& rng) {
       const QuantizedMultiplier q = QuantizeMultiplier(d, static_cast<Profile>(p[cf::kProfile]));
       p.multiplier[c] = q.multiplier, p.shift[c] = q.shift, p.scale[c] = static_cast<float>(d);
     } else {
-      p.multiplier[c] = rng() % 4 == 0 ? std::numeric_limits<int32_t>::max() : static_cast<int32_t>(rng() & 0x7FFFFFFF);
+      p.multiplier[c] = rng() % 4 == 0 ? kMax32 : static_cast<int32_t>(rng() & 0x7FFFFFFF);
       p.shift[c] = static_cast<int32_t>(rng() % 62) - 31;
       p.scale[c] = rng() % 8 == 0 ? 0.0f : std::ldexp(1.0f + (rng() % 4096) / 4096.0f, static_cast<int>(rng() % 80) - 50);
     }
@@ -186,15 +169,13 @@ std::vector<int8_t> ReferenceConv(const ConvProblem& p) {
 // Compares every byte (guards included); reports the first mismatch as a failed check.
 bool SameBytes(const std::vector<int8_t>& got, const std::vector<int8_t>& expected, const ConvProblem& p,
                const std::string& what) {
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (got[i] == expected[i]) continue;
-    const bool inside = i >= kConvGuardBytes && i < kConvGuardBytes + p.OutputBytes();
-    std::fprintf(stderr, "  mismatch at %s %td: got %d, expected %d\n  %s\n", inside ? "output byte" : "guard byte",
-                 static_cast<ptrdiff_t>(i) - static_cast<ptrdiff_t>(kConvGuardBytes), got[i], expected[i], what.c_str());
-    ++qint8_test::Failures();
-    return false;
-  }
-  return true;
+  const size_t i = FirstDifference(got, expected);
+  if (i == got.size()) return true;
+  const auto output_byte = [](size_t e) { return "output byte " + std::to_string(e); };
+  const std::string where = GuardedPlace(i, p.OutputBytes(), output_byte, kConvGuardBytes);
+  std::fprintf(stderr, "  mismatch at %s: got %d, expected %d\n  %s\n", where.c_str(), got[i], expected[i], what.c_str());
+  ++qint8_test::Failures();
+  return false;
 }
 
 // Packs p for `kernel`, runs it with `threads` and compares with the reference.
@@ -266,9 +247,9 @@ QINT8_TEST(conv_fast_larger_layers) {
     PaddingFor(true, shape.w, shape.k, shape.stride, 1, &p[cf::kOutputWidth], &p[cf::kPadLeft]);
     p[cf::kPerChannel] = 1;
     p.input.resize(static_cast<size_t>(shape.h) * shape.w * shape.cin);
-    for (int8_t& v : p.input) v = ConvRandomInt8(rng);
+    for (int8_t& v : p.input) v = RandomInt8(rng);
     p.filter.resize(static_cast<size_t>(shape.cout) * shape.k * shape.k * (shape.cin / shape.groups));
-    for (int8_t& v : p.filter) v = ConvRandomInt8(rng);
+    for (int8_t& v : p.filter) v = RandomInt8(rng);
     p.bias.resize(shape.cout);
     for (int32_t& b : p.bias) b = static_cast<int32_t>(rng() % 400001) - 200000;
     const double d = 64.0 / (5500.0 * std::sqrt(shape.k * shape.k * shape.cin / shape.groups));
@@ -329,19 +310,16 @@ QINT8_TEST(conv_fast_stateless_entry_and_refusals) {
 QINT8_TEST(conv_im2col_packers_equal_pack_lhs) {
   std::mt19937 rng(31337);
   std::vector<int8_t> source(4096), padding(4096, static_cast<int8_t>(-77));
-  for (int8_t& v : source) v = ConvRandomInt8(rng);
-  for (const Im2colPacker& packer : Im2colPackers()) {
-    if (!ConvIsaUsable(packer.isa)) {
-      std::printf("     skip %s (%s not supported by this CPU)\n", packer.name, IsaName(packer.isa));
-      continue;
-    }
+  for (int8_t& v : source) v = RandomInt8(rng);
+  for (const Im2colPacker* runnable : RunnableKernels(Im2colPackers())) {
+    const Im2colPacker& packer = *runnable;
     const GemmKernel* owner = nullptr;
     for (const GemmKernel& kernel : GemmKernelsForTesting()) {
       if (kernel.pack_lhs == packer.pack_lhs) owner = &kernel;
     }
     CHECK(owner != nullptr);
     if (owner == nullptr) continue;
-    const bool owner_runs = ConvIsaUsable(owner->isa);
+    const bool owner_runs = IsUsable(owner->isa);
     const size_t elem = owner->lhs_element_bytes;
     for (int trial = 0; trial < 400; ++trial) {
       const size_t mr_block = owner->mr, m = 1 + rng() % mr_block;

@@ -5,42 +5,23 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "check.h"
+#include "fixtures.h"
 #include "qint8/dwconv.h"
 #include "qint8/ops.h"
 #include "qint8/quant.h"
 
 using namespace qint8;
+using namespace qint8_test;
 
 namespace {
 
-constexpr int32_t kMin32 = std::numeric_limits<int32_t>::min();
-constexpr int32_t kMax32 = std::numeric_limits<int32_t>::max();
-constexpr uint8_t kGuard = 0xA5;
-constexpr size_t kGuardBytes = 67;
-
-bool IsUsable(Isa isa) {
-  const std::vector<Isa> usable = UsableIsas();
-  return std::find(usable.begin(), usable.end(), isa) != usable.end();
-}
-
 // The kernels this CPU runs (the inventory filtered by UsableIsas()); logs the ones skipped.
-std::vector<const DwconvKernel*> RunnableKernels() {
-  std::vector<const DwconvKernel*> kernels;
-  for (const DwconvKernel& kernel : DwconvKernels()) {
-    if (IsUsable(kernel.isa)) {
-      kernels.push_back(&kernel);
-    } else {
-      std::printf("     skip %s (%s not supported by this CPU)\n", kernel.name, IsaName(kernel.isa));
-    }
-  }
-  return kernels;
-}
+std::vector<const DwconvKernel*> RunnableKernels() { return qint8_test::RunnableKernels(DwconvKernels()); }
 
 // One depthwise problem: tensors, requantization and the geometry fields (conv_field layout).
 struct Problem {
@@ -50,14 +31,6 @@ struct Problem {
   std::vector<float> scale;
   bool has_bias = true;
 };
-
-int8_t RandomInt8(std::mt19937& rng) {
-  switch (rng() % 16) {
-    case 0: return -128;
-    case 1: return 127;
-    default: return static_cast<int8_t>(static_cast<int32_t>(rng() % 256) - 128);
-  }
-}
 
 // TFLite's padding.h: output size and pad_before for SAME (true) or VALID along one axis; false if VALID is empty.
 bool Pad(int64_t in, int64_t k, int64_t stride, int64_t dilation, bool same, int64_t* out, int64_t* before) {
@@ -146,32 +119,9 @@ bool RandomProblem(std::mt19937& rng, const Options& o, Problem* p) {
       default: b = static_cast<int32_t>(rng() % 200001) - 100000; break;
     }
   }
-  // Requantization: "realistic" (d near 64 / typical |acc|) or wild (any multiplier, any shift, any scale).
-  const size_t requant_channels = g[kPerChannel] ? channels : 1;
-  const bool realistic = rng() % 3 != 0;
-  const double typical = 9000.0 * std::sqrt(static_cast<double>(taps)) + 1.0;
-  p->multiplier.resize(requant_channels);
-  p->shift.resize(requant_channels);
-  p->scale.resize(requant_channels);
-  for (size_t i = 0; i < requant_channels; ++i) {
-    if (realistic) {
-      const double d = std::ldexp(64.0 / typical, static_cast<int>(rng() % 7) - 3) * (1.0 + (rng() % 1000) / 1000.0);
-      const QuantizedMultiplier q = QuantizeMultiplier(d, static_cast<Profile>(g[kProfile]));
-      p->multiplier[i] = q.multiplier;
-      p->shift[i] = q.shift;
-      p->scale[i] = static_cast<float>(d);
-    } else {
-      switch (rng() % 6) {
-        case 0: p->multiplier[i] = 0; break;
-        case 1: p->multiplier[i] = kMax32; break;
-        case 2: p->multiplier[i] = 1 << 30; break;
-        default: p->multiplier[i] = static_cast<int32_t>(rng() & 0x7FFFFFFF); break;
-      }
-      p->shift[i] = static_cast<int32_t>(rng() % 62) - 31;  // [-31, 30]: left shifts (wrapping) included
-      const float magnitude = std::ldexp(1.0f + (rng() % 4096) / 4096.0f, static_cast<int>(rng() % 80) - 50);
-      p->scale[i] = rng() % 8 == 0 ? 0.0f : magnitude;
-    }
-  }
+  const double typical = 9000.0 * std::sqrt(static_cast<double>(taps)) + 1.0;  // |acc| of a depthwise tap sum
+  RandomRequantization(rng, g[kPerChannel] ? channels : 1, typical, static_cast<Profile>(g[kProfile]), &p->multiplier,
+                       &p->shift, &p->scale);
   return true;
 }
 
@@ -194,7 +144,7 @@ std::string Describe(const char* kernel, const Problem& p, size_t threads) {
 bool CheckProblem(const DwconvKernel& kernel, const Problem& p, size_t threads) {
   using namespace conv_field;
   const size_t out_elems = static_cast<size_t>(p.g[kBatches]) * p.g[kOutputHeight] * p.g[kOutputWidth] * p.g[kOutputChannels];
-  std::vector<uint8_t> expected(out_elems + 2 * kGuardBytes, kGuard), got(expected.size(), kGuard);
+  std::vector<uint8_t> expected = GuardedBuffer<uint8_t>(out_elems), got = GuardedBuffer<uint8_t>(out_elems);
   const Requantization requant{p.multiplier.data(), p.shift.data(), p.scale.data()};
   const int32_t* bias = p.has_bias ? p.bias.data() : nullptr;
   const ByteTensor input{reinterpret_cast<const uint8_t*>(p.input.data()), true};
@@ -210,23 +160,18 @@ bool CheckProblem(const DwconvKernel& kernel, const Problem& p, size_t threads) 
     ++qint8_test::Failures();
     return false;
   }
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (got[i] == expected[i]) continue;
-    const bool inside = i >= kGuardBytes && i < kGuardBytes + out_elems;
+  const size_t i = FirstDifference(got, expected);
+  if (i == got.size()) return true;
+  const std::string where = GuardedPlace(i, out_elems, [&](size_t e) {
     const size_t c = p.g[kOutputChannels];
-    char where[96];
-    if (inside) {
-      const size_t e = i - kGuardBytes;
-      std::snprintf(where, sizeof(where), "pixel %zu channel %zu", e / c, e % c);
-    } else {
-      std::snprintf(where, sizeof(where), "guard byte %td", static_cast<ptrdiff_t>(i) - static_cast<ptrdiff_t>(kGuardBytes));
-    }
-    std::fprintf(stderr, "  mismatch at %s: got %d, expected %d\n  %s\n", where, static_cast<int8_t>(got[i]),
-                 static_cast<int8_t>(expected[i]), Describe(kernel.name, p, threads).c_str());
-    ++qint8_test::Failures();
-    return false;
-  }
-  return true;
+    char text[96];
+    std::snprintf(text, sizeof(text), "pixel %zu channel %zu", e / c, e % c);
+    return std::string(text);
+  });
+  std::fprintf(stderr, "  mismatch at %s: got %d, expected %d\n  %s\n", where.c_str(), static_cast<int8_t>(got[i]),
+               static_cast<int8_t>(expected[i]), Describe(kernel.name, p, threads).c_str());
+  ++qint8_test::Failures();
+  return false;
 }
 
 // Runs `trials` random problems on every runnable kernel; stops a kernel at its first mismatch.

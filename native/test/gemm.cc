@@ -6,43 +6,24 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "check.h"
+#include "fixtures.h"
 #include "qint8/gemm.h"
 #include "qint8/quant.h"
 #include "qint8/threadpool.h"
 
 using namespace qint8;
+using namespace qint8_test;
 
 namespace {
 
-constexpr int32_t kMin32 = std::numeric_limits<int32_t>::min();
-constexpr int32_t kMax32 = std::numeric_limits<int32_t>::max();
-constexpr uint8_t kGuard = 0xA5;
-constexpr size_t kGuardBytes = 67;
-
-bool IsUsable(Isa isa) {
-  const std::vector<Isa> usable = UsableIsas();
-  return std::find(usable.begin(), usable.end(), isa) != usable.end();
-}
-
 // The kernels this CPU runs: the inventory plus test twins, filtered by UsableIsas(). Logs the ones skipped.
-std::vector<const GemmKernel*> RunnableKernels() {
-  std::vector<const GemmKernel*> kernels;
-  for (const GemmKernel& kernel : GemmKernelsForTesting()) {
-    if (IsUsable(kernel.isa)) {
-      kernels.push_back(&kernel);
-    } else {
-      std::printf("     skip %s (%s not supported by this CPU)\n", kernel.name, IsaName(kernel.isa));
-    }
-  }
-  return kernels;
-}
+std::vector<const GemmKernel*> RunnableKernels() { return qint8_test::RunnableKernels(GemmKernelsForTesting()); }
 
 // One GEMM problem with everything random but its shape.
 struct Problem {
@@ -57,45 +38,10 @@ struct Problem {
   GemmOutput output{kProfileTfliteRef, 0, -128, 127};
 };
 
-int8_t RandomInt8(std::mt19937& rng) {
-  // Extra weight on the extremes, -128 above all (the -128 * -128 pair and the sign-extension edge).
-  switch (rng() % 16) {
-    case 0:
-      return -128;
-    case 1:
-      return 127;
-    default:
-      return static_cast<int8_t>(static_cast<int32_t>(rng() % 256) - 128);
-  }
-}
-
-// Requantization parameters: "realistic" ones that keep most outputs inside the clamp (d near 64 / |acc|),
-// or wild ones (any multiplier, any shift, any scale) that exercise wrap, saturation and rounding extremes.
+// Requantization parameters for p's K and profile (RandomRequantization: realistic or wild).
 void RandomRequant(std::mt19937& rng, Problem* p, size_t channels) {
-  const bool realistic = rng() % 3 != 0;
-  const double typical = 5500.0 * std::sqrt(static_cast<double>(std::max<size_t>(p->k, 1))) + 1.0;
-  p->multiplier.resize(channels);
-  p->shift.resize(channels);
-  p->scale.resize(channels);
-  for (size_t i = 0; i < channels; ++i) {
-    if (realistic) {
-      const double d = std::ldexp(64.0 / typical, static_cast<int>(rng() % 7) - 3) * (1.0 + (rng() % 1000) / 1000.0);
-      const QuantizedMultiplier q = QuantizeMultiplier(d, p->output.profile);
-      p->multiplier[i] = q.multiplier;
-      p->shift[i] = q.shift;
-      p->scale[i] = static_cast<float>(d);
-    } else {
-      switch (rng() % 6) {
-        case 0: p->multiplier[i] = 0; break;
-        case 1: p->multiplier[i] = kMax32; break;
-        case 2: p->multiplier[i] = 1 << 30; break;
-        default: p->multiplier[i] = static_cast<int32_t>(rng() & 0x7FFFFFFF); break;
-      }
-      p->shift[i] = static_cast<int32_t>(rng() % 62) - 31;  // [-31, 30]
-      const float magnitude = std::ldexp(1.0f + (rng() % 4096) / 4096.0f, static_cast<int>(rng() % 80) - 50);
-      p->scale[i] = rng() % 8 == 0 ? 0.0f : magnitude;
-    }
-  }
+  const double typical = 5500.0 * std::sqrt(static_cast<double>(std::max<size_t>(p->k, 1))) + 1.0;  // |acc| of a dot
+  RandomRequantization(rng, channels, typical, p->output.profile, &p->multiplier, &p->shift, &p->scale);
 }
 
 Problem RandomProblem(std::mt19937& rng, size_t m, size_t n, size_t k) {
@@ -154,28 +100,23 @@ std::string Describe(const GemmKernel& kernel, const Problem& p, size_t threads)
 std::string CompareWithReference(const GemmKernel& kernel, const Problem& p, size_t threads) {
   const int32_t* bias = p.has_bias ? p.bias.data() : nullptr;
   const size_t c_bytes = (p.m - 1) * p.c_stride + p.n;
-  std::vector<int8_t> expected(c_bytes + 2 * kGuardBytes, static_cast<int8_t>(kGuard));
-  std::vector<int8_t> got(expected.size(), static_cast<int8_t>(kGuard));
+  std::vector<int8_t> expected = GuardedBuffer<int8_t>(c_bytes), got = GuardedBuffer<int8_t>(c_bytes);
   GemmReference(p.m, p.n, p.k, p.a.data(), p.a_stride, p.w.data(), bias, p.input_zero_point, p.multiplier.data(),
                 p.shift.data(), p.scale.data(), p.per_channel, expected.data() + kGuardBytes, p.c_stride, p.output);
   PackedGemmWeights packed;
   PackGemmWeights(kernel, p.w.data(), p.n, p.k, bias, p.input_zero_point, p.multiplier.data(), p.shift.data(),
                   p.scale.data(), p.per_channel, &packed);
   RunGemm(packed, p.m, p.a.data(), p.a_stride, got.data() + kGuardBytes, p.c_stride, p.output, threads);
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (got[i] == expected[i]) continue;
-    const bool inside = i >= kGuardBytes && i < kGuardBytes + c_bytes;
-    char where[96];
-    if (inside) {
-      std::snprintf(where, sizeof(where), "C[%zu][%zu]", (i - kGuardBytes) / p.c_stride, (i - kGuardBytes) % p.c_stride);
-    } else {
-      std::snprintf(where, sizeof(where), "guard byte %td", static_cast<ptrdiff_t>(i) - static_cast<ptrdiff_t>(kGuardBytes));
-    }
-    char text[160];
-    std::snprintf(text, sizeof(text), "mismatch at %s: got %d, expected %d\n  ", where, got[i], expected[i]);
-    return text + Describe(kernel, p, threads);
-  }
-  return std::string();
+  const size_t i = FirstDifference(got, expected);
+  if (i == got.size()) return std::string();
+  const std::string where = GuardedPlace(i, c_bytes, [&](size_t e) {
+    char text[96];
+    std::snprintf(text, sizeof(text), "C[%zu][%zu]", e / p.c_stride, e % p.c_stride);
+    return std::string(text);
+  });
+  char text[160];
+  std::snprintf(text, sizeof(text), "mismatch at %s: got %d, expected %d\n  ", where.c_str(), got[i], expected[i]);
+  return text + Describe(kernel, p, threads);
 }
 
 // CompareWithReference, reporting a mismatch as a failed check.
@@ -235,11 +176,13 @@ QINT8_TEST(gemm_inventory_and_dispatch) {
 QINT8_TEST(gemm_every_kernel_matches_reference_on_tail_shapes) {
   // Every K in [0, 67], against M and N around the kernel's MR and NR (below, equal, above, several tiles);
   // M = 1 takes the gemv, a last tile of at most MR/3 rows the gemv per row, the rest the MR-row kernel.
+  // N also hits each quarter of the panel (kernels that skip the 16-channel vectors a narrow panel leaves empty).
   for (const GemmKernel* kernel : RunnableKernels()) {
     std::mt19937 rng(1234);
     const size_t mr = kernel->mr, nr = kernel->nr;
     const std::vector<size_t> ms = {1, 2, mr - 1 > 0 ? mr - 1 : 1, mr, mr + 1, 2 * mr + 1, 67};
-    const std::vector<size_t> ns = {1, nr - 1 > 0 ? nr - 1 : 1, nr, nr + 1, 2 * nr + 3, 67};
+    const std::vector<size_t> ns = {1, nr - 1 > 0 ? nr - 1 : 1, nr, nr + 1, 2 * nr + 3, 67, nr / 4 + 1, nr / 2,
+                                    3 * nr / 4 - 1 > 0 ? 3 * nr / 4 - 1 : 1};
     size_t runs = 0, failures = 0;
     for (size_t k = 0; k <= 67; ++k) {
       for (size_t m : ms) {

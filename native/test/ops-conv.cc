@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "check.h"
+#include "fixtures.h"
 #include "qint8/ops.h"
 
 namespace {
@@ -63,9 +64,7 @@ std::vector<int32_t> RunConv(const ConvSpec& spec, const std::vector<int8_t>& in
   } else {
     qint8::Conv2D(in, w, bias, unit, g.data(), out.data());
   }
-  std::vector<int32_t> result;
-  for (uint8_t v : out) result.push_back(static_cast<int8_t>(v));
-  return result;
+  return qint8_test::Int8Values(out);
 }
 
 }  // namespace

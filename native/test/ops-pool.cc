@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "check.h"
+#include "fixtures.h"
 #include "qint8/ops.h"
 
 namespace {
@@ -33,9 +34,7 @@ std::vector<int32_t> Pool(bool average, const PoolSpec& s, const std::vector<int
   } else {
     qint8::MaxPool2D(in, g.data(), out.data());
   }
-  std::vector<int32_t> result;
-  for (uint8_t v : out) result.push_back(static_cast<int8_t>(v));
-  return result;
+  return qint8_test::Int8Values(out);
 }
 
 }  // namespace

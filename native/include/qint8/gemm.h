@@ -16,6 +16,9 @@
 //  5. PackGemmWeights accepts null bias / multiplier / shift / scale (read as zeros); RunGemm threads 0 = all.
 //  6. New: GemmKernelsForTesting() (inventory + twins that exercise kernels this CPU cannot run natively) and
 //     GemmReference() (the naive oracle: no folding, no packing).
+//  8. Optional per-panel extra constants (GemmKernel::pack_extra, extra_bytes), derived from the header once at
+//     packing time and placed between the header and the weights: the AVX-512 output stage keeps its 64-bit
+//     tflite-ref constants there instead of deriving them for every tile.
 //  7. Preconditions written down: output zero point any int32 (added with saturation), multiplier in
 //     [0, 2^31), shift in [-31, 30], a_stride >= K, c_stride >= N.
 #ifndef QINT8_GEMM_H_
@@ -47,6 +50,7 @@ struct GemmOutput {
 //   int32 multiplier[NR]  fixed-point profiles: Q31 multiplier in [0, 2^31)
 //   int32 shift[NR]       fixed-point profiles: shift in [-31, 30] (positive = left)
 //   float scale[NR]       xnnpack-fp32: float32 scale
+//   uint8 extra[...]      the kernel's extra_bytes of constants derived from the four arrays (pack_extra)
 //   int8  weights[...]    Kp * NR bytes in the kernel's own order (Kp = K rounded up to KR), zero-padded
 // Panels start 64-byte aligned within the packed buffer; panel_bytes is a multiple of 64. Padding channels
 // have bias, multiplier, shift, scale and weights all zero.
@@ -55,10 +59,12 @@ struct GemmPanelLayout {
   size_t kr = 0;
   size_t k_padded = 0;
   size_t panel_bytes = 0;
+  size_t extra_bytes = 0;  // a multiple of 64
   static constexpr size_t kHeaderArrays = 4;  // bias, multiplier, shift, scale
-  size_t weights_offset() const { return nr * kHeaderArrays * sizeof(int32_t); }
+  size_t extra_offset() const { return nr * kHeaderArrays * sizeof(int32_t); }
+  size_t weights_offset() const { return extra_offset() + extra_bytes; }
 };
-GemmPanelLayout MakeGemmPanelLayout(size_t nr, size_t kr, size_t k);
+GemmPanelLayout MakeGemmPanelLayout(size_t nr, size_t kr, size_t k, size_t extra_bytes = 0);
 
 // One tile: rows m of A, columns n <= NR of one panel, full K.
 //   gemm: 1 <= m <= MR; gemv: m == 1.  1 <= n <= NR.  k >= 0 is the true K (the kernel walks k_padded).
@@ -79,6 +85,9 @@ using GemmPackWeightsFn = void (*)(const int8_t* w, size_t n_valid, size_t k, si
 // stored), so the microkernel reads only initialised bytes. 1 <= m <= mr_block.
 using GemmPackLhsFn = void (*)(size_t m, size_t mr_block, size_t k, size_t k_padded, const int8_t* a,
                                size_t a_stride, void* dst);
+// Derives a panel's extra constants from its filled header (`panel`: bias, multiplier, shift, scale arrays of nr
+// entries each) into the kernel's extra_bytes at `extra` (64-byte aligned). Padding channels have zero header.
+using GemmPackExtraFn = void (*)(const uint8_t* panel, size_t nr, uint8_t* extra);
 
 // One line of the kernel inventory: a kernel family for one ISA with its tile and packing.
 struct GemmKernel {
@@ -92,6 +101,8 @@ struct GemmKernel {
   GemmPackWeightsFn pack;
   GemmPackLhsFn pack_lhs;       // nullptr: the microkernels read A directly
   size_t lhs_element_bytes;     // bytes per packed A element (1: int8/uint8, 2: int16); 0 without pack_lhs
+  GemmPackExtraFn pack_extra = nullptr;  // nullptr: no extra constants
+  size_t extra_bytes = 0;                // per panel, a multiple of 64
 };
 
 // The kernels compiled into this binary (scalar first, then by ISA); the dispatcher picks the one for an Isa.

@@ -34,6 +34,23 @@ std::vector<Isa> UsableIsas();
 // The best usable family.
 Isa BestIsa();
 
+// The family whose kernel stands in when a kernel inventory has none for `isa`: x86's VNNI flavours do not imply
+// each other and both imply AVX2; Arm i8mm implies dotprod, dotprod implies Neon; everything else falls to scalar.
+Isa FallbackIsaOf(Isa isa);
+
+// The entry of `kernels` (any inventory of structs with an `isa` member, scalar first) for `isa`, else for the
+// first family down its FallbackIsaOf chain that has one, else the scalar entry kernels.front().
+template <typename Kernel>
+const Kernel& KernelForIsa(const std::vector<Kernel>& kernels, Isa isa) {
+  for (;;) {
+    for (const Kernel& kernel : kernels) {
+      if (kernel.isa == isa) return kernel;
+    }
+    if (isa == kIsaScalar) return kernels.front();
+    isa = FallbackIsaOf(isa);
+  }
+}
+
 }  // namespace qint8
 
 #endif  // QINT8_ISA_H_

@@ -6,51 +6,40 @@
 // mr_block * k_padded bytes. Writes rows of k_padded uint8: the flipped row, then zeros; rows >= m all zero.
 #include <immintrin.h>
 
-#include <cstring>
-
 #include "conv-kernels.h"
+#include "im2col-pack-rows.h"
 
 namespace qint8 {
 
 QINT8_IM2COL_PACK(qs8_im2col_packa_xor80_avx2) {
-  uint8_t* out = static_cast<uint8_t*>(dst);
   const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
   const __m128i flip128 = _mm_set1_epi8(static_cast<char>(0x80));
-  for (size_t i = 0; i < mr_block; ++i, out += k_padded) {
-    if (i >= m) {
-      std::memset(out, 0, k_padded);
-      continue;
-    }
-    uint8_t* o = out;
-    for (size_t r = row_first[i]; r < row_first[i + 1]; ++r) {
-      const int8_t* src = runs[r].src;
-      const size_t n = runs[r].bytes;
-      if (n >= 32) {
-        // Whole vectors, then one more ending at the run's end (overlapping the last: same bytes written twice).
-        size_t j = 0;
-        for (; j + 32 < n; j += 32) {
-          const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + j), _mm256_xor_si256(v, flip));
-        }
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n - 32), _mm256_xor_si256(v, flip));
-      } else if (n >= 16) {
-        const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
-        const __m128i tail = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_xor_si128(head, flip128));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + n - 16), _mm_xor_si128(tail, flip128));
-      } else if (n >= 8) {
-        const __m128i head = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
-        const __m128i tail = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + n - 8));
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_xor_si128(head, flip128));
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(o + n - 8), _mm_xor_si128(tail, flip128));
-      } else {
-        for (size_t j = 0; j < n; ++j) o[j] = static_cast<uint8_t>(src[j] ^ 0x80);
+  // One run: n bytes from src to o as x ^ 0x80.
+  const auto copy_run = [&](const int8_t* src, size_t n, uint8_t* o) {
+    if (n >= 32) {
+      // Whole vectors, then one more ending at the run's end (overlapping the last: same bytes written twice).
+      size_t j = 0;
+      for (; j + 32 < n; j += 32) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + j), _mm256_xor_si256(v, flip));
       }
-      o += n;
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n - 32), _mm256_xor_si256(v, flip));
+    } else if (n >= 16) {
+      const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+      const __m128i tail = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_xor_si128(head, flip128));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + n - 16), _mm_xor_si128(tail, flip128));
+    } else if (n >= 8) {
+      const __m128i head = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
+      const __m128i tail = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + n - 8));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_xor_si128(head, flip128));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o + n - 8), _mm_xor_si128(tail, flip128));
+    } else {
+      for (size_t j = 0; j < n; ++j) o[j] = static_cast<uint8_t>(src[j] ^ 0x80);
     }
-    for (size_t kk = k; kk < k_padded; ++kk) out[kk] = 0;  // at most KR - 1 bytes: no memset call
-  }
+  };
+  PackIm2colBlock<uint8_t>(m, mr_block, k, k_padded, runs, row_first, dst, copy_run);
 }
 
 }  // namespace qint8

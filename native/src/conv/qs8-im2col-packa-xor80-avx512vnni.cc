@@ -6,44 +6,33 @@
 // mr_block * k_padded bytes. Writes rows of k_padded uint8: the flipped row, then zeros; rows >= m all zero.
 #include <immintrin.h>
 
-#include <cstring>
-
 #include "conv-kernels.h"
+#include "im2col-pack-rows.h"
 
 namespace qint8 {
 
 QINT8_IM2COL_PACK(qs8_im2col_packa_xor80_avx512vnni) {
-  uint8_t* out = static_cast<uint8_t*>(dst);
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m256i flip256 = _mm256_set1_epi8(static_cast<char>(0x80));
-  for (size_t i = 0; i < mr_block; ++i, out += k_padded) {
-    if (i >= m) {
-      std::memset(out, 0, k_padded);
-      continue;
+  // One run: n bytes from src to o as x ^ 0x80.
+  const auto copy_run = [&](const int8_t* src, size_t n, uint8_t* o) {
+    if (n >= 64) {
+      // Whole vectors, then one more ending at the run's end (overlapping the last: same bytes written twice).
+      size_t j = 0;
+      for (; j + 64 < n; j += 64) _mm512_storeu_si512(o + j, _mm512_xor_si512(_mm512_loadu_si512(src + j), flip));
+      _mm512_storeu_si512(o + n - 64, _mm512_xor_si512(_mm512_loadu_si512(src + n - 64), flip));
+    } else if (n >= 32) {
+      const __m256i head = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
+      const __m256i tail = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_xor_si256(head, flip256));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n - 32), _mm256_xor_si256(tail, flip256));
+    } else if (n != 0) {
+      // A short run: a masked (fault-suppressing) load and store of exactly n bytes.
+      const __mmask64 valid = (__mmask64{1} << n) - 1;
+      _mm512_mask_storeu_epi8(o, valid, _mm512_xor_si512(_mm512_maskz_loadu_epi8(valid, src), flip));
     }
-    uint8_t* o = out;
-    for (size_t r = row_first[i]; r < row_first[i + 1]; ++r) {
-      const int8_t* src = runs[r].src;
-      const size_t n = runs[r].bytes;
-      if (n >= 64) {
-        // Whole vectors, then one more ending at the run's end (overlapping the last: same bytes written twice).
-        size_t j = 0;
-        for (; j + 64 < n; j += 64) _mm512_storeu_si512(o + j, _mm512_xor_si512(_mm512_loadu_si512(src + j), flip));
-        _mm512_storeu_si512(o + n - 64, _mm512_xor_si512(_mm512_loadu_si512(src + n - 64), flip));
-      } else if (n >= 32) {
-        const __m256i head = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
-        const __m256i tail = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_xor_si256(head, flip256));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n - 32), _mm256_xor_si256(tail, flip256));
-      } else if (n != 0) {
-        // A short run: a masked (fault-suppressing) load and store of exactly n bytes.
-        const __mmask64 valid = (__mmask64{1} << n) - 1;
-        _mm512_mask_storeu_epi8(o, valid, _mm512_xor_si512(_mm512_maskz_loadu_epi8(valid, src), flip));
-      }
-      o += n;
-    }
-    for (size_t kk = k; kk < k_padded; ++kk) out[kk] = 0;  // at most KR - 1 bytes: no memset call
-  }
+  };
+  PackIm2colBlock<uint8_t>(m, mr_block, k, k_padded, runs, row_first, dst, copy_run);
 }
 
 }  // namespace qint8

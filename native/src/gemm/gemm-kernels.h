@@ -44,6 +44,12 @@ inline OutputClampParams MakeOutputClamp(const GemmOutput& output) {
 void qs8_packw_gemm_c2(const int8_t* w, size_t n_valid, size_t k, size_t k_padded, size_t nr, int8_t* dst);
 void qs8_packw_gemm_c4(const int8_t* w, size_t n_valid, size_t k, size_t k_padded, size_t nr, int8_t* dst);
 
+// The tflite-ref output constants of the AVX-512 kernels (requant-avx512.h, DoubleRoundingAvx512), derived at
+// packing time in plain C++: per 16 channels kDoubleRoundingVectorsX16 vectors of 64 bytes (DoubleRoundingVector).
+enum DoubleRoundingVector : size_t { kDrMulOdd, kDrRoundEven, kDrRoundOdd, kDrSignEven, kDrSignOdd, kDrCountEven,
+                                     kDrCountOdd, kDoubleRoundingVectorsX16 };
+void qs8_packx_double_rounding_x16(const uint8_t* panel, size_t nr, uint8_t* extra);
+
 // Scalar (baseline): reads A directly.
 QINT8_GEMM_UKERNEL(qs8_gemm_4x4c4_minmax_scalar);
 QINT8_GEMM_UKERNEL(qs8_gemm_1x4c4_minmax_scalar);

@@ -15,7 +15,7 @@ void qs8_gemm_1x64c4_minmax_avx512vnni(size_t /*m*/, size_t n, size_t k, const i
   constexpr size_t kNR = 64;
   const size_t k_padded = (k + 3) & ~size_t{3};
   const uint8_t* a0 = reinterpret_cast<const uint8_t*>(a);
-  const int8_t* w = reinterpret_cast<const int8_t*>(panel + kNR * 4 * sizeof(int32_t));
+  const int8_t* w = reinterpret_cast<const int8_t*>(panel + WeightsOffsetAvx512<kNR>());
 
   __m512i vacc0x0 = _mm512_load_si512(panel);
   __m512i vacc0x1 = _mm512_load_si512(panel + 64);
@@ -42,7 +42,7 @@ void qs8_gemm_1x64c4_minmax_avx512vnni(size_t /*m*/, size_t n, size_t k, const i
   // Wrapping int32 additions are associative: the regrouped sum equals the sequential one exactly.
   __m512i acc[1][4] = {{_mm512_add_epi32(vacc0x0, vacc1x0), _mm512_add_epi32(vacc0x1, vacc1x1),
                         _mm512_add_epi32(vacc0x2, vacc1x2), _mm512_add_epi32(vacc0x3, vacc1x3)}};
-  OutputTileAvx512<1, 4>(acc, panel, output, 1, n, c, c_stride);
+  OutputTileAvx512<1, 4, kNR>(acc, panel, output, 1, n, c, c_stride);
 }
 
 }  // namespace qint8

@@ -5,21 +5,15 @@
 // Preconditions (gemm.h GemmMicrokernelFn): 1 <= m <= 6, 1 <= n <= 16, k >= 0; `a` is the block written by
 // qs8_packa_x16_avx2 (6 rows of k_padded int16, rows >= m zero), `panel` a 64-byte aligned 16-channel c2 panel
 // (qs8_packw_gemm_c2); writes only C[i < m][j < n]. Accumulation wraps modulo 2^32 like TFLite's int32.
-#include <cstring>
-
 #include "gemm-kernels.h"
+#include "lhs-block.h"
 #include "requant-avx2.h"
 
 namespace qint8 {
 
 void qs8_packa_x16_avx2(size_t m, size_t mr_block, size_t k, size_t k_padded, const int8_t* a, size_t a_stride,
                         void* dst) {
-  int16_t* out = static_cast<int16_t*>(dst);
-  for (size_t i = 0; i < mr_block; ++i, out += k_padded) {
-    if (i >= m) {
-      std::memset(out, 0, k_padded * sizeof(int16_t));
-      continue;
-    }
+  PackLhsBlock<int16_t>(m, mr_block, k_padded, dst, [&](size_t i, int16_t* out) {
     const int8_t* row = a + i * a_stride;
     size_t kk = 0;
     for (; kk + 16 <= k; kk += 16) {
@@ -28,7 +22,7 @@ void qs8_packa_x16_avx2(size_t m, size_t mr_block, size_t k, size_t k_padded, co
     }
     for (; kk < k; ++kk) out[kk] = row[kk];
     for (; kk < k_padded; ++kk) out[kk] = 0;
-  }
+  });
 }
 
 void qs8_gemm_6x16c2_minmax_avx2(size_t m, size_t n, size_t k, const int8_t* a, size_t /*a_stride*/,

@@ -9,9 +9,8 @@
 #ifndef QINT8_SRC_GEMM_QS8_GEMM_6X16C4_VNNI_YMM_H_
 #define QINT8_SRC_GEMM_QS8_GEMM_6X16C4_VNNI_YMM_H_
 
-#include <cstring>
-
 #include "gemm-kernels.h"
+#include "lhs-block.h"
 #include "requant-avx2.h"
 
 namespace qint8 {
@@ -20,13 +19,8 @@ namespace {
 // Rows of A as uint8 (x ^ 0x80 = x + 128), zero-padded to k_padded; rows m..mr_block-1 zero.
 QINT8_INLINE void PackLhsXor80Ymm(size_t m, size_t mr_block, size_t k, size_t k_padded, const int8_t* a,
                                   size_t a_stride, void* dst) {
-  uint8_t* out = static_cast<uint8_t*>(dst);
   const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-  for (size_t i = 0; i < mr_block; ++i, out += k_padded) {
-    if (i >= m) {
-      std::memset(out, 0, k_padded);
-      continue;
-    }
+  PackLhsBlock<uint8_t>(m, mr_block, k_padded, dst, [&](size_t i, uint8_t* out) {
     const int8_t* row = a + i * a_stride;
     size_t kk = 0;
     for (; kk + 32 <= k; kk += 32) {
@@ -35,7 +29,7 @@ QINT8_INLINE void PackLhsXor80Ymm(size_t m, size_t mr_block, size_t k, size_t k_
     }
     for (; kk < k; ++kk) out[kk] = static_cast<uint8_t>(row[kk] ^ 0x80);
     for (; kk < k_padded; ++kk) out[kk] = 0;
-  }
+  });
 }
 
 template <typename Dot>

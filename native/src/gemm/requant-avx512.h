@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "gemm-kernels.h"
 #include "qint8/gemm.h"
@@ -32,41 +33,47 @@ namespace {
 
 // ---- The three profiles: per-column constants (16 channels, hoisted out of the rows) and the lane op -------
 
-// tflite-ref: MultiplyByQuantizedMultiplierDouble = RoundingDivideByPOT(SRDHM(x << left, m), right).
-//  - x << left: vpsllvd, wraps modulo 2^32 as fixedpoint.h's uint32 shift.
-//  - SRDHM(x, m) for 0 <= m < 2^31 (the GEMM contract): floor((x*m + 2^30) / 2^31), the Q0.31 product rounded
-//    half toward +infinity; emulates ARM SQRDMULH (vqrdmulhq_s32). The only overflow of fixedpoint.h's version
-//    (x == m == INT32_MIN) cannot occur since m >= 0. Exact 64-bit products of even and odd lanes (vpmuldq),
-//    + 2^30, bits 31..62 kept (vpsrlq 31 for even lanes, vpsllq 1 into the high dword for odd lanes), merged by
-//    a mask blend.
-//  - RoundingDivideByPOT(y, right), 0 <= right <= 31: y / 2^right rounded half away from zero, never overflows;
-//    gemmlowp's mask/threshold form: vpsravd, plus one (masked add) where the remainder y & (2^right - 1)
-//    exceeds (mask >> 1) + (y < 0).
+// tflite-ref: MultiplyByQuantizedMultiplierDouble = RoundingDivideByPOT(SRDHM(x << left, m), right), in one
+// 64-bit expression per lane (the depthwise kernel's form, qs8-dwconv-2x32c4-minmax-avx512vnni.cc). With
+// p = (x << left) * m (exact, |p| < 2^62; x << left wraps modulo 2^32 as fixedpoint.h's uint32 shift):
+//   right = 0:  SRDHM alone, floor((p + 2^30) / 2^31) (the Q0.31 product rounded half toward +infinity; its
+//               only overflow, x == m == INT32_MIN, cannot occur since 0 <= m < 2^31).
+//   right >= 1: RoundingDivideByPOT rounds half away from zero: floor((y + 2^(right-1) - [y < 0]) / 2^right) of
+//               the SRDHM result y. Nested floors of integers merge into
+//               floor((p + 2^30 + 2^(30+right) - [y < 0] * 2^31) / 2^(31+right)); y < 0 iff p < -2^30, and for
+//               -2^30 <= p < 0 both choices give the same result, so the test may be the sign of x << left
+//               (m > 0; for m = 0 the result is 0 either way).
+// So result = (p + K - (sign bit of x) * S) >> (31 + right), K = 2^30 + (right ? 2^(30+right) : 0),
+// S = right ? 2^31 : 0: per 8 lanes vpmuldq, vpaddq, vpandq (bit 31 of a 64-bit lane holding x low is x's sign),
+// vpsubq, vpsravq; |p + K| < 2^62 + 2^61 + 2^30 never overflows and the result (the scalar's) fits int32, so the
+// low dwords of the even and odd halves, interleaved, are the answer. Requires 0 <= m < 2^31, -31 <= shift <= 30.
+// The constants K, S, 31 + right and the odd lanes' multipliers were derived at packing time
+// (qs8_packx_double_rounding_x16, gemm-kernels.h) and are read as memory operands; kLeft: some channel of the
+// tile has shift > 0 (x << left is then applied; the common case, every multiplier below one, skips it).
+template <bool kLeft>
 struct DoubleRoundingAvx512 {
-  __m512i multiplier, multiplier_odd, left, right, mask, threshold;
+  __m512i m_even, m_odd, k_even, k_odd, s_even, s_odd, count_even, count_odd, left;
 
-  static QINT8_INLINE DoubleRoundingAvx512 Load(const int32_t* multiplier, const int32_t* shift) {
-    DoubleRoundingAvx512 p;
-    const __m512i zero = _mm512_setzero_si512();
-    const __m512i s = _mm512_loadu_si512(shift);
-    p.multiplier = _mm512_loadu_si512(multiplier);
-    p.multiplier_odd = _mm512_srli_epi64(p.multiplier, 32);
-    p.left = _mm512_max_epi32(s, zero);
-    p.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
-    p.mask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), p.right), _mm512_set1_epi32(1));
-    p.threshold = _mm512_srai_epi32(p.mask, 1);
-    return p;
+  // multiplier: the header's 16 multipliers (vpmuldq reads the even channels' in place); extra: the block's
+  // kDoubleRoundingVectorsX16 vectors (DoubleRoundingVector), 64-byte aligned.
+  static QINT8_INLINE DoubleRoundingAvx512 Load(const int32_t* multiplier, const int32_t* shift,
+                                                const uint8_t* extra) {
+    const auto vector = [extra](DoubleRoundingVector i) { return _mm512_load_si512(extra + 64 * i); };
+    return DoubleRoundingAvx512{_mm512_load_si512(multiplier), vector(kDrMulOdd),    vector(kDrRoundEven),
+                                vector(kDrRoundOdd),           vector(kDrSignEven),  vector(kDrSignOdd),
+                                vector(kDrCountEven),          vector(kDrCountOdd),
+                                kLeft ? _mm512_max_epi32(_mm512_loadu_si512(shift), _mm512_setzero_si512())
+                                      : _mm512_setzero_si512()};
   }
   QINT8_INLINE __m512i Apply(__m512i x) const {
-    const __m512i round = _mm512_set1_epi64(int64_t{1} << 30);
-    x = _mm512_sllv_epi32(x, left);
-    const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, multiplier), round);
-    const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), multiplier_odd), round);
-    const __m512i high = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 31), _mm512_slli_epi64(odd, 1));
-    const __m512i remainder = _mm512_and_si512(high, mask);                                  // in [0, 2^31)
-    const __m512i limit = _mm512_sub_epi32(threshold, _mm512_srai_epi32(high, 31));           // + 1 where y < 0
-    const __m512i shifted = _mm512_srav_epi32(high, right);
-    return _mm512_mask_add_epi32(shifted, _mm512_cmpgt_epi32_mask(remainder, limit), shifted, _mm512_set1_epi32(1));
+    if (kLeft) x = _mm512_sllv_epi32(x, left);
+    const __m512i x_odd = _mm512_srli_epi64(x, 32);
+    __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, m_even), k_even);
+    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(x_odd, m_odd), k_odd);
+    even = _mm512_srav_epi64(_mm512_sub_epi64(even, _mm512_and_si512(x, s_even)), count_even);
+    odd = _mm512_srav_epi64(_mm512_sub_epi64(odd, _mm512_and_si512(x_odd, s_odd)), count_odd);
+    return _mm512_permutex2var_epi32(
+        even, _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30), odd);
   }
 };
 
@@ -129,58 +136,143 @@ struct OutputClampAvx512 {
 // Up to four vectors of int32 already in [-128, 127] (unused ones zero) -> up to 64 int8 in channel order, the
 // first n stored with one masked store. The saturating packs are exact on that range; after them 128-bit lane
 // L holds channels 4L..4L+3 of v0, v1, v2, v3, which vpermd puts back in order.
+QINT8_INLINE __m512i ChannelOrderAvx512(__m512i packed) {
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  return _mm512_permutexvar_epi32(order, packed);
+}
+// Stores the first n (>= 1) bytes of v. Whole 16-byte quarters go out as plain stores: a masked vmovdqu8 store
+// costs several times a plain one on Zen 4, and layers of 16, 32, 48 or 64k channels never need it.
+QINT8_INLINE void StoreFirstBytesAvx512(int8_t* c, size_t n, __m512i v) {
+  if (n >= 64) {
+    _mm512_storeu_si512(c, v);
+  } else if (n == 32) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), _mm512_castsi512_si256(v));
+  } else if (n == 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(c), _mm512_castsi512_si128(v));
+  } else if (n == 48) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), _mm512_castsi512_si256(v));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(c + 32), _mm512_extracti32x4_epi32(v, 2));
+  } else {
+    _mm512_mask_storeu_epi8(c, (__mmask64{1} << n) - 1, v);
+  }
+}
+
 QINT8_INLINE void StoreRowAvx512(int8_t* c, size_t n, __m512i v0, __m512i v1, __m512i v2, __m512i v3) {
   const __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(v0, v1), _mm512_packs_epi32(v2, v3));
-  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  const __mmask64 mask = n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
-  _mm512_mask_storeu_epi8(c, mask, _mm512_permutexvar_epi32(order, bytes));
+  StoreFirstBytesAvx512(c, n, ChannelOrderAvx512(bytes));
 }
 
-template <size_t MR, size_t NV, typename Requant>
-QINT8_INLINE void RequantizeStoreAvx512(__m512i (&acc)[MR][NV], const Requant (&p)[NV], const GemmOutput& output,
+// The zero point and clamp of rows whose zero point lies in [-128, 127] (every TFLite int8 tensor), on up to four
+// requantized vectors y (any int32): vpackssdw saturates to int16, vpaddsw adds the zero point, vpacksswb saturates
+// to int8, vpmaxsb / vpminsb clamp. That equals clamp(y + zero point, act_min, act_max) for every y: an
+// int16-saturated y plus the zero point leaves [-128, 127] exactly when y + zero point does, on the same side.
+struct NarrowClampAvx512 {
+  __m512i zero_point, act_min, act_max;
+
+  static QINT8_INLINE bool Fits(const GemmOutput& output) {
+    return output.output_zero_point >= -128 && output.output_zero_point <= 127;
+  }
+  static QINT8_INLINE NarrowClampAvx512 Load(const GemmOutput& output) {
+    return NarrowClampAvx512{_mm512_set1_epi16(static_cast<int16_t>(output.output_zero_point)),
+                             _mm512_set1_epi8(static_cast<int8_t>(output.activation_min)),
+                             _mm512_set1_epi8(static_cast<int8_t>(output.activation_max))};
+  }
+  QINT8_INLINE void StoreRow(int8_t* c, size_t n, __m512i v0, __m512i v1, __m512i v2, __m512i v3) const {
+    const __m512i w01 = _mm512_adds_epi16(_mm512_packs_epi32(v0, v1), zero_point);
+    const __m512i w23 = _mm512_adds_epi16(_mm512_packs_epi32(v2, v3), zero_point);
+    const __m512i bytes = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), act_min), act_max);
+    StoreFirstBytesAvx512(c, n, ChannelOrderAvx512(bytes));
+  }
+};
+
+// The zero point and clamp of any GemmOutput (OutputClampAvx512, then the saturating packs of StoreRowAvx512).
+struct WideClampAvx512 {
+  OutputClampAvx512 clamp;
+
+  static QINT8_INLINE WideClampAvx512 Load(const GemmOutput& output) {
+    return WideClampAvx512{OutputClampAvx512::Load(output)};
+  }
+  QINT8_INLINE void StoreRow(int8_t* c, size_t n, __m512i v0, __m512i v1, __m512i v2, __m512i v3) const {
+    StoreRowAvx512(c, n, clamp.Apply(v0), clamp.Apply(v1), clamp.Apply(v2), clamp.Apply(v3));
+  }
+};
+
+// Requantizes rows i < m of acc in place, one 16-channel column j at a time with load(j)'s constants held in
+// registers (loaded as values, not re-read through pointers that the stores to acc might alias), then offsets,
+// clamps and stores them.
+template <size_t MR, size_t NV, typename Load>
+QINT8_INLINE void RequantizeStoreAvx512(__m512i (&acc)[MR][NV], const Load& load, const GemmOutput& output,
                                         size_t m, size_t n, int8_t* c, size_t c_stride) {
-  static_assert(NV >= 1 && NV <= 4, "one masked store covers at most 64 channels");
-  const OutputClampAvx512 clamp = OutputClampAvx512::Load(output);
-  for (size_t i = 0; i < MR; ++i) {
-    for (size_t j = 0; j < NV; ++j) acc[i][j] = clamp.Apply(p[j].Apply(acc[i][j]));
+  for (size_t j = 0; j < NV; ++j) {
+    const auto p = load(j);
+    for (size_t i = 0; i < MR; ++i) {
+      if (i < m) acc[i][j] = p.Apply(acc[i][j]);
+    }
   }
-  const __m512i zero = _mm512_setzero_si512();
-  for (size_t i = 0; i < MR; ++i) {
-    if (i >= m) break;
-    StoreRowAvx512(c + i * c_stride, n, acc[i][0], NV > 1 ? acc[i][NV > 1 ? 1 : 0] : zero,
-                   NV > 2 ? acc[i][NV > 2 ? 2 : 0] : zero, NV > 3 ? acc[i][NV > 3 ? 3 : 0] : zero);
+  const auto store = [&](const auto& narrow) {
+    const __m512i zero = _mm512_setzero_si512();
+    for (size_t i = 0; i < MR; ++i) {
+      if (i >= m) break;
+      narrow.StoreRow(c + i * c_stride, n, acc[i][0], NV > 1 ? acc[i][NV > 1 ? 1 : 0] : zero,
+                      NV > 2 ? acc[i][NV > 2 ? 2 : 0] : zero, NV > 3 ? acc[i][NV > 3 ? 3 : 0] : zero);
+    }
+  };
+  if (NarrowClampAvx512::Fits(output)) {
+    store(NarrowClampAvx512::Load(output));
+  } else {
+    store(WideClampAvx512::Load(output));
   }
 }
 
-// Requantizes the MR x NV accumulator vectors of one NV*16-channel panel with the panel header's parameters and
-// stores rows i < m, columns j < n.
-template <size_t MR, size_t NV>
-QINT8_INLINE void OutputTileAvx512(__m512i (&acc)[MR][NV], const uint8_t* panel, const GemmOutput& output, size_t m,
-                                   size_t n, int8_t* c, size_t c_stride) {
-  constexpr size_t kNR = NV * 16;
+// The output stage of a tile: the MR x NV accumulator vectors of the first NV*16 channels of a kNR-channel panel
+// (NV*16 <= kNR), requantized with the panel header's parameters; stores rows i < m, columns j < n (n <= NV*16).
+// Kernels store their accumulators to `acc` and call this out of line: inlined, its register pressure made GCC
+// spill the accumulators inside the k loop.
+template <size_t MR, size_t NV, size_t kNR>
+__attribute__((noinline)) void OutputTileAvx512(__m512i (&acc)[MR][NV], const uint8_t* panel, const GemmOutput& output,
+                                                size_t m, size_t n, int8_t* c, size_t c_stride) {
+  static_assert(NV >= 1 && NV <= 4 && NV * 16 <= kNR, "one masked store covers at most 64 channels of the panel");
   const int32_t* multiplier = reinterpret_cast<const int32_t*>(panel) + kNR;
   const int32_t* shift = multiplier + kNR;
   const float* scale = reinterpret_cast<const float*>(shift + kNR);
+  const uint8_t* extra = panel + 4 * kNR * sizeof(int32_t);
+  constexpr size_t kBlockBytes = kDoubleRoundingVectorsX16 * 64;
   switch (output.profile) {
-    case kProfileXnnpackFp32: {
-      FloatScaleAvx512 p[NV];
-      for (size_t j = 0; j < NV; ++j) p[j] = FloatScaleAvx512::Load(scale + 16 * j);
-      RequantizeStoreAvx512<MR, NV>(acc, p, output, m, n, c, c_stride);
+    case kProfileXnnpackFp32:
+      RequantizeStoreAvx512<MR, NV>(
+          acc, [&](size_t j) { return FloatScaleAvx512::Load(scale + 16 * j); }, output, m, n, c, c_stride);
       break;
-    }
-    case kProfileTfliteSingle: {
-      SingleRoundingAvx512 p[NV];
-      for (size_t j = 0; j < NV; ++j) p[j] = SingleRoundingAvx512::Load(multiplier + 16 * j, shift + 16 * j);
-      RequantizeStoreAvx512<MR, NV>(acc, p, output, m, n, c, c_stride);
+    case kProfileTfliteSingle:
+      RequantizeStoreAvx512<MR, NV>(
+          acc, [&](size_t j) { return SingleRoundingAvx512::Load(multiplier + 16 * j, shift + 16 * j); }, output, m,
+          n, c, c_stride);
       break;
-    }
     default: {
-      DoubleRoundingAvx512 p[NV];
-      for (size_t j = 0; j < NV; ++j) p[j] = DoubleRoundingAvx512::Load(multiplier + 16 * j, shift + 16 * j);
-      RequantizeStoreAvx512<MR, NV>(acc, p, output, m, n, c, c_stride);
+      __mmask16 shifts_left = 0;
+      for (size_t j = 0; j < NV; ++j) {
+        shifts_left |= _mm512_cmpgt_epi32_mask(_mm512_loadu_si512(shift + 16 * j), _mm512_setzero_si512());
+      }
+      const auto double_rounding = [&](auto left) {
+        using Requant = DoubleRoundingAvx512<decltype(left)::value>;
+        RequantizeStoreAvx512<MR, NV>(
+            acc, [&](size_t j) { return Requant::Load(multiplier + 16 * j, shift + 16 * j, extra + kBlockBytes * j); },
+            output, m, n, c, c_stride);
+      };
+      if (shifts_left != 0) {
+        double_rounding(std::true_type{});
+      } else {
+        double_rounding(std::false_type{});
+      }
       break;
     }
   }
+}
+
+// Where the weights of a kNR-channel AVX-512 panel start: after the header and the extra constants
+// (gemm-config.cc gives these kernels kNR / 16 blocks of qs8_packx_double_rounding_x16).
+template <size_t kNR>
+constexpr size_t WeightsOffsetAvx512() {
+  return 4 * kNR * sizeof(int32_t) + kNR / 16 * kDoubleRoundingVectorsX16 * 64;
 }
 
 // vpbroadcastd zmm, m32 of the four uint8 at p (memcpy keeps the read legal whatever type wrote them).

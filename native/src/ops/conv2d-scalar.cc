@@ -1,8 +1,8 @@
 // CONV_2D reference kernel (spec 5.2): direct NHWC loops over output pixels, channels and in-image taps.
 // The scalar oracle every faster conv path must match bit for bit; int8 and uint8 operands alike.
-#include <cstddef>
 #include <cstdint>
 
+#include "conv-taps.h"
 #include "qint8/ops.h"
 
 namespace qint8 {
@@ -20,55 +20,19 @@ uint32_t TapSum(const In* x, const Filter* w, int64_t channels, uint32_t input_o
   return sum;
 }
 
-// The accumulator of output channel oc at (n, oy, ox), bias included.
-template <typename In, typename Filter>
-int32_t ConvAccumulator(const In* input, const Filter* filter, const int32_t* bias, const ConvParams& s, int64_t n,
-                        int64_t oy, int64_t ox, int64_t oc, int64_t group) {
-  const int64_t iy0 = oy * s.stride_h - s.pad_top;
-  const int64_t ix0 = ox * s.stride_w - s.pad_left;
-  uint32_t acc = 0;
-  for (int64_t ky = 0; ky < s.k_h; ++ky) {
-    const int64_t iy = iy0 + s.dilation_h * ky;
-    if (iy < 0 || iy >= s.in_h) continue;  // a skipped tap equals padding with q = z_in
-    for (int64_t kx = 0; kx < s.k_w; ++kx) {
-      const int64_t ix = ix0 + s.dilation_w * kx;
-      if (ix < 0 || ix >= s.in_w) continue;
-      const In* x = input + ((n * s.in_h + iy) * s.in_w + ix) * s.in_c + group * s.filter_c;
-      const Filter* w = filter + ((oc * s.k_h + ky) * s.k_w + kx) * s.filter_c;
-      acc += TapSum(x, w, s.filter_c, s.input_offset, s.filter_offset);
-    }
-  }
-  if (bias != nullptr) acc += static_cast<uint32_t>(bias[oc]);
-  return static_cast<int32_t>(acc);
-}
-
+// Output channel oc of group oc / filters_per_group reads that group's filter_c input channels at every tap.
 template <typename In, typename Filter>
 void Conv2DTyped(const In* input, const Filter* filter, const int32_t* bias, const Requantization& requant,
                  const ConvParams& s, uint8_t* out) {
   const int64_t filters_per_group = s.out_c / (s.in_c / s.filter_c);
-  for (int64_t n = 0; n < s.batches; ++n) {
-    for (int64_t oy = 0; oy < s.out_h; ++oy) {
-      for (int64_t ox = 0; ox < s.out_w; ++ox) {
-        uint8_t* pixel = out + ((n * s.out_h + oy) * s.out_w + ox) * s.out_c;
-        for (int64_t oc = 0; oc < s.out_c; ++oc) {
-          const int32_t acc = ConvAccumulator(input, filter, bias, s, n, oy, ox, oc, oc / filters_per_group);
-          const size_t channel = s.per_channel ? static_cast<size_t>(oc) : 0;
-          pixel[oc] = static_cast<uint8_t>(
-              RequantizeAccumulator(acc, requant, channel, s.profile, s.output_offset, s.act_min, s.act_max));
-        }
-      }
-    }
-  }
-}
-
-template <typename In>
-void Conv2DWithInput(const In* input, ByteTensor filter, const int32_t* bias, const Requantization& requant,
-                     const ConvParams& s, uint8_t* out) {
-  if (filter.is_signed) {
-    Conv2DTyped(input, reinterpret_cast<const int8_t*>(filter.data), bias, requant, s, out);
-  } else {
-    Conv2DTyped(input, filter.data, bias, requant, s, out);
-  }
+  RequantizeEachOutput(s, requant, out, [&](int64_t n, int64_t oy, int64_t ox, int64_t oc) {
+    const int64_t group = oc / filters_per_group;
+    return TapAccumulator(s, bias, oy, ox, oc, [&](int64_t iy, int64_t ix, int64_t ky, int64_t kx) {
+      const In* x = input + ((n * s.in_h + iy) * s.in_w + ix) * s.in_c + group * s.filter_c;
+      const Filter* w = filter + ((oc * s.k_h + ky) * s.k_w + kx) * s.filter_c;
+      return TapSum(x, w, s.filter_c, s.input_offset, s.filter_offset);
+    });
+  });
 }
 
 }  // namespace
@@ -77,11 +41,7 @@ void Conv2D(ByteTensor input, ByteTensor filter, const int32_t* bias, const Requ
             const int32_t* geometry, uint8_t* out) {
   const ConvParams s = ConvParams::FromGeometry(geometry);
   if (s.EmptyOutput()) return;
-  if (input.is_signed) {
-    Conv2DWithInput(reinterpret_cast<const int8_t*>(input.data), filter, bias, requant, s, out);
-  } else {
-    Conv2DWithInput(input.data, filter, bias, requant, s, out);
-  }
+  WithOperandTypes(input, filter, [&](const auto* in, const auto* w) { Conv2DTyped(in, w, bias, requant, s, out); });
 }
 
 }  // namespace qint8

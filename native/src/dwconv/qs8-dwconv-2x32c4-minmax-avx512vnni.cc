@@ -173,14 +173,18 @@ struct FloatScale {
 // channel order. vpackssdw saturates to int16, vpaddsw adds the zero point, vpacksswb saturates to int8, vpmaxsb /
 // vpminsb clamp; with |zero point| <= 128 that equals clamp(y + zero point, act_min, act_max) for every int32 y (an
 // int16-saturated y plus the zero point leaves [-128, 127] exactly when y + zero point does, on the same side).
+// The requantization constants are read from the tile's extra bytes where they are used (Rq), not copied into the
+// Stage: four accumulators' worth do not fit in registers, and a copy cost as much as a narrow row's pixels.
 template <typename Requant>
 struct Stage {
-  Requant rq[4];
+  const uint8_t* extra;
   __m512i zero_point, act_min, act_max;
+
+  QINT8_DW_INLINE Requant Rq(size_t a) const { return Requant::Load(extra, a); }
 
   static QINT8_DW_INLINE Stage Load(const uint8_t* extra, const DwconvOutput& o) {
     Stage s;
-    for (size_t a = 0; a < 4; ++a) s.rq[a] = Requant::Load(extra, a);
+    s.extra = extra;
     s.zero_point = _mm512_set1_epi16(static_cast<int16_t>(o.output_zero_point));
     s.act_min = _mm512_set1_epi8(static_cast<int8_t>(o.activation_min));
     s.act_max = _mm512_set1_epi8(static_cast<int8_t>(o.activation_max));
@@ -189,16 +193,16 @@ struct Stage {
 
   // One pixel: 32 channels at dst (the first n of them: `mask`).
   QINT8_DW_INLINE void Store(const __m256i (&acc)[4], int8_t* dst, __mmask32 mask) const {
-    const __m256i w01 = _mm256_adds_epi16(_mm256_packs_epi32(rq[0].Apply(acc[0]), rq[1].Apply(acc[1])), Low(zero_point));
-    const __m256i w23 = _mm256_adds_epi16(_mm256_packs_epi32(rq[2].Apply(acc[2]), rq[3].Apply(acc[3])), Low(zero_point));
+    const __m256i w01 = _mm256_adds_epi16(_mm256_packs_epi32(Rq(0).Apply(acc[0]), Rq(1).Apply(acc[1])), Low(zero_point));
+    const __m256i w23 = _mm256_adds_epi16(_mm256_packs_epi32(Rq(2).Apply(acc[2]), Rq(3).Apply(acc[3])), Low(zero_point));
     const __m256i b = _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(w01, w23), Low(act_min)), Low(act_max));
     _mm256_mask_storeu_epi8(dst, mask, b);
   }
 
   // Half of a two-pixel output stage: accumulators a0, a0 + 1 requantized, narrowed to int16 with the zero point
   // added; vpacksswb of halves 0-1 and 2-3 gives the bytes of both pixels in channel order.
-  QINT8_DW_INLINE __m512i Half(__m512i acc_a, __m512i acc_b, size_t a0) const {
-    return _mm512_adds_epi16(_mm512_packs_epi32(rq[a0].Apply(acc_a), rq[a0 + 1].Apply(acc_b)), zero_point);
+  QINT8_DW_INLINE __m512i Half(__m512i acc_a, __m512i acc_b, const Requant& ra, const Requant& rb) const {
+    return _mm512_adds_epi16(_mm512_packs_epi32(ra.Apply(acc_a), rb.Apply(acc_b)), zero_point);
   }
   // Two pixels (low and high 256 bits) at dst and dst + stride; `contiguous` when the tile is the whole pixel
   // (stride == 32), so one 64-byte store writes both.
@@ -216,7 +220,7 @@ struct Stage {
     }
   }
   QINT8_DW_INLINE void Store2(const __m512i (&acc)[4], int8_t* dst, size_t stride, __mmask32 mask, bool contiguous) const {
-    StoreHalves(Half(acc[0], acc[1], 0), Half(acc[2], acc[3], 2), dst, stride, mask, contiguous);
+    StoreHalves(Half(acc[0], acc[1], Rq(0), Rq(1)), Half(acc[2], acc[3], Rq(2), Rq(3)), dst, stride, mask, contiguous);
   }
 };
 
@@ -256,6 +260,7 @@ void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
             }
           }
           const __m512i b0 = Twice(bias[0]), b1 = Twice(bias[1]);
+          const auto r0 = stage.Rq(0), r1 = stage.Rq(1);
           for (size_t x = chunk; x < chunk_end; x += 2) {
             __m512i acc0 = b0, acc1 = b1;
             for (size_t ky = 0; ky < KH; ++ky) {
@@ -265,7 +270,7 @@ void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
                 acc1 = _mm512_dpbusd_epi32(acc1, Load512(src + 64), w[ky][j][1]);
               }
             }
-            half01[(x - chunk) >> 1] = stage.Half(acc0, acc1, 0);
+            half01[(x - chunk) >> 1] = stage.Half(acc0, acc1, r0, r1);
           }
         }
         {
@@ -276,6 +281,7 @@ void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
             }
           }
           const __m512i b2 = Twice(bias[2]), b3 = Twice(bias[3]);
+          const auto r2 = stage.Rq(2), r3 = stage.Rq(3);
           for (size_t x = chunk; x < chunk_end; x += 2) {
             __m512i acc2 = b2, acc3 = b3;
             for (size_t ky = 0; ky < KH; ++ky) {
@@ -285,7 +291,7 @@ void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
                 acc3 = _mm512_dpbusd_epi32(acc3, Load512(src + 192), w[ky][j][1]);
               }
             }
-            stage.StoreHalves(half01[(x - chunk) >> 1], stage.Half(acc2, acc3, 2), dst + x * p.channels, p.channels,
+            stage.StoreHalves(half01[(x - chunk) >> 1], stage.Half(acc2, acc3, r2, r3), dst + x * p.channels, p.channels,
                               mask, contiguous);
           }
         }
@@ -363,61 +369,95 @@ void RowAllTiles(const DwconvRowParams& p) {
   }
 }
 
-// A pair of flipped pixel rows (u, v) interleaved byte by byte: the first half of the quad transpose.
-struct PixelPair {
-  __m256i lo, hi;
+// The quad transpose of pack_row on one tile (ymm: 32 channels) or two neighbouring tiles at once (zmm: 64 channels,
+// tile t in the low 256 bits, t + 1 in the high ones). vpunpck works within 128-bit lanes, so each 256-bit half of a
+// zmm result is exactly the ymm result of its tile: the wide form halves the loads, flips and shuffles per tile.
+struct QuadsYmm {
+  using V = __m256i;
+  static QINT8_DW_INLINE V Pixel(const int8_t* p) {
+    return _mm256_xor_si256(Load(reinterpret_cast<const uint8_t*>(p)), _mm256_set1_epi8(static_cast<char>(0x80)));
+  }
+  static QINT8_DW_INLINE V Lo8(V u, V v) { return _mm256_unpacklo_epi8(u, v); }
+  static QINT8_DW_INLINE V Hi8(V u, V v) { return _mm256_unpackhi_epi8(u, v); }
+  static QINT8_DW_INLINE V Lo16(V u, V v) { return _mm256_unpacklo_epi16(u, v); }
+  static QINT8_DW_INLINE V Hi16(V u, V v) { return _mm256_unpackhi_epi16(u, v); }
+  static QINT8_DW_INLINE void Store(uint8_t* dst, size_t /*row_tile_bytes*/, V v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), v);
+  }
 };
-QINT8_DW_INLINE PixelPair Interleave(__m256i u, __m256i v) {
-  return PixelPair{_mm256_unpacklo_epi8(u, v), _mm256_unpackhi_epi8(u, v)};
-}
+struct QuadsZmm {
+  using V = __m512i;
+  static QINT8_DW_INLINE V Pixel(const int8_t* p) {
+    return _mm512_xor_si512(Load512(reinterpret_cast<const uint8_t*>(p)), _mm512_set1_epi8(static_cast<char>(0x80)));
+  }
+  static QINT8_DW_INLINE V Lo8(V u, V v) { return _mm512_unpacklo_epi8(u, v); }
+  static QINT8_DW_INLINE V Hi8(V u, V v) { return _mm512_unpackhi_epi8(u, v); }
+  static QINT8_DW_INLINE V Lo16(V u, V v) { return _mm512_unpacklo_epi16(u, v); }
+  static QINT8_DW_INLINE V Hi16(V u, V v) { return _mm512_unpackhi_epi16(u, v); }
+  static QINT8_DW_INLINE void Store(uint8_t* dst, size_t row_tile_bytes, V v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_castsi512_si256(v));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + row_tile_bytes), _mm512_extracti64x4_epi64(v, 1));
+  }
+};
 
-// Writes entry e from the pixel pairs (taps 0, 1) and (taps 2, 3): the second half of the transpose.
-QINT8_DW_INLINE void StoreEntry(uint8_t* row, size_t e, const PixelPair& p01, const PixelPair& p23) {
-  uint8_t* dst = const_cast<uint8_t*>(EntryAcc(row, e, 0));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_unpacklo_epi16(p01.lo, p23.lo));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 64), _mm256_unpackhi_epi16(p01.lo, p23.lo));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 128), _mm256_unpacklo_epi16(p01.hi, p23.hi));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 192), _mm256_unpackhi_epi16(p01.hi, p23.hi));
+// Packs the entries of one tile (Q = QuadsYmm) or two (QuadsZmm) starting at channel c into `row` (the first tile's
+// entries; the second's are row_tile_bytes further). Entry e's taps are pixels e*q + g*d. When q == d (stride 1)
+// entry e + 1 shares pixels and pixel pairs with e, when q == 2d (stride 2) entry e + 1's first pair is entry e's
+// second: each pixel is loaded and flipped once and each pair interleaved once (6 shuffles per entry instead of 8).
+template <typename Q>
+QINT8_DW_INLINE void PackQuads(const int8_t* const* px, size_t c, size_t entries, size_t q, size_t d, uint8_t* row,
+                               size_t row_tile_bytes) {
+  using V = typename Q::V;
+  struct Pair {
+    V lo, hi;  // a pair of flipped pixel rows (u, v) interleaved byte by byte: the first half of the transpose
+  };
+  const auto pixel = [&](size_t i) { return Q::Pixel(px[i] + c); };
+  const auto interleave = [](V u, V v) { return Pair{Q::Lo8(u, v), Q::Hi8(u, v)}; };
+  // Entry e from the pixel pairs (taps 0, 1) and (taps 2, 3): the second half of the transpose.
+  const auto store = [&](size_t e, const Pair& p01, const Pair& p23) {
+    uint8_t* dst = const_cast<uint8_t*>(EntryAcc(row, e, 0));
+    Q::Store(dst, row_tile_bytes, Q::Lo16(p01.lo, p23.lo));
+    Q::Store(dst + 64, row_tile_bytes, Q::Hi16(p01.lo, p23.lo));
+    Q::Store(dst + 128, row_tile_bytes, Q::Lo16(p01.hi, p23.hi));
+    Q::Store(dst + 192, row_tile_bytes, Q::Hi16(p01.hi, p23.hi));
+  };
+  if (q == d) {
+    // Pairs (k, k+1) in units of d: entry e = pairs e and e + 2.
+    V u2 = pixel(2 * d);
+    Pair p0 = interleave(pixel(0), pixel(d)), p1 = interleave(pixel(d), u2);
+    for (size_t e = 0; e < entries; ++e) {
+      const V u3 = pixel((e + 3) * d);
+      const Pair p2 = interleave(u2, u3);
+      store(e, p0, p2);
+      p0 = p1;
+      p1 = p2;
+      u2 = u3;
+    }
+  } else if (q == 2 * d) {
+    Pair p0 = interleave(pixel(0), pixel(d));
+    for (size_t e = 0; e < entries; ++e) {
+      const size_t i = e * q + 2 * d;
+      const Pair p1 = interleave(pixel(i), pixel(i + d));
+      store(e, p0, p1);
+      p0 = p1;
+    }
+  } else {
+    for (size_t e = 0; e < entries; ++e) {
+      const size_t i = e * q;
+      store(e, interleave(pixel(i), pixel(i + d)), interleave(pixel(i + 2 * d), pixel(i + 3 * d)));
+    }
+  }
 }
 
 }  // namespace
 
-// Entry e's taps are pixels e*q + g*d. When q == d (stride 1) entry e + 1 shares pixels and pixel pairs with e,
-// when q == 2d (stride 2) entry e + 1's first pair is entry e's second: each pixel is loaded and flipped once and
-// each pair interleaved once (6 shuffles per entry instead of 8).
+// Tiles two at a time in zmm (their 64 channels are contiguous in each pixel), a last odd tile in ymm.
 QINT8_DWCONV_PACK_ROW(qs8_dwconv_pack_row_32c4_avx512vnni) {
-  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-  for (size_t t = 0; t < tiles; ++t) {
-    uint8_t* row = t_row + t * row_tile_bytes;
-    const size_t c = t * kCt;
-    auto pixel = [&](size_t i) { return _mm256_xor_si256(Load(reinterpret_cast<const uint8_t*>(px[i] + c)), flip); };
-    if (q == d) {
-      // Pairs (k, k+1) in units of d: entry e = pairs e and e + 2.
-      __m256i u2 = pixel(2 * d);
-      PixelPair p0 = Interleave(pixel(0), pixel(d)), p1 = Interleave(pixel(d), u2);
-      for (size_t e = 0; e < entries; ++e) {
-        const __m256i u3 = pixel((e + 3) * d);
-        const PixelPair p2 = Interleave(u2, u3);
-        StoreEntry(row, e, p0, p2);
-        p0 = p1;
-        p1 = p2;
-        u2 = u3;
-      }
-    } else if (q == 2 * d) {
-      PixelPair p0 = Interleave(pixel(0), pixel(d));
-      for (size_t e = 0; e < entries; ++e) {
-        const size_t i = e * q + 2 * d;
-        const PixelPair p1 = Interleave(pixel(i), pixel(i + d));
-        StoreEntry(row, e, p0, p1);
-        p0 = p1;
-      }
-    } else {
-      for (size_t e = 0; e < entries; ++e) {
-        const size_t i = e * q;
-        StoreEntry(row, e, Interleave(pixel(i), pixel(i + d)), Interleave(pixel(i + 2 * d), pixel(i + 3 * d)));
-      }
-    }
+  size_t t = 0;
+  for (; t + 2 <= tiles; t += 2) {
+    PackQuads<QuadsZmm>(px, t * kCt, entries, q, d, t_row + t * row_tile_bytes, row_tile_bytes);
   }
+  if (t < tiles) PackQuads<QuadsYmm>(px, t * kCt, entries, q, d, t_row + t * row_tile_bytes, row_tile_bytes);
 }
 
 // The constants of ExtraIndex for each accumulator a (channels in slots 8a..8a+7 of the header's arrays).

@@ -32,7 +32,7 @@ const PREFERENCE = ['scalar', 'neon', 'neon-dotprod', 'neon-i8mm'];
 // emulation; the host run of npm test covers it.
 const JEST_EXCLUDE = ['test/quant/backends\\.test\\.ts$', 'test/production/'];
 const ISA_SUITES = ['test/arm64/', 'test/quant/native-equals-js', 'test/quant/golden', 'test/ops/golden',
-  'test/ops/native-vs-js', 'test/ops/native-ops', 'test/ops/dwconv-isa', 'test/ops/gemm-isa'];
+  'test/ops/native-vs-js', 'test/ops/native-ops', 'test/ops/dwconv-isa', 'test/ops/gemm-isa', 'test/ops/add-isa'];
 
 function usage() {
   return `usage: node scripts/test-arm64.js [--cpu=max,cortex-a76,cortex-a72] [--full] [--no-jest] [--no-native]

@@ -319,9 +319,12 @@ struct AddCall {
   ArrayView a, b;
   bool a_signed = true, b_signed = true;
   std::array<int32_t, add_field::kCount> geometry{};
+  Isa isa = kIsaScalar;  // the environment's kernel family, read on the main thread
 
   std::array<ArrayView*, 2> Inputs() { return {&a, &b}; }
-  void Run(uint8_t* out) const { Add(ByteTensor{a.data, a_signed}, ByteTensor{b.data, b_signed}, geometry.data(), out); }
+  void Run(uint8_t* out) const {
+    Add(ByteTensor{a.data, a_signed}, ByteTensor{b.data, b_signed}, geometry.data(), out, isa);
+  }
 };
 
 // The length an input read through `strides` over the output shape must have: 1 + its largest offset.
@@ -340,6 +343,7 @@ AddCall ParseAdd(const Napi::CallbackInfo& info, Napi::TypedArray* out) {
   using namespace add_field;
   Napi::Env env = info.Env();
   AddCall call;
+  call.isa = State(env).isa;
   Napi::TypedArray a = ByteArrayArg(info, 0, "a", &call.a_signed);
   Napi::TypedArray b = ByteArrayArg(info, 1, "b", &call.b_signed);
   const std::array<int32_t, kCount> g = call.geometry = GeometryArg<kCount>(info, 2);

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "qint8/fixedpoint.h"
+#include "qint8/isa.h"
 
 namespace qint8 {
 
@@ -161,6 +162,9 @@ void AveragePool2D(ByteTensor input, const int32_t* geometry, uint8_t* out);
 // MA, SA) + MBQM((b + offB) << LeftShift, MB, SB), MO, SO) + OutputOffset). The output index space has
 // kAddRank dimensions (OutputShape); a and b are read at the dot product of the index with StridesA/B.
 void Add(ByteTensor a, ByteTensor b, const int32_t* geometry, uint8_t* out);
+// The same ADD, bit for bit, on `isa`'s SIMD kernels (qint8/add.h) where they apply: the output is cut into runs
+// that are contiguous in both inputs or broadcast one value of an input; the rest runs the reference above.
+void Add(ByteTensor a, ByteTensor b, const int32_t* geometry, uint8_t* out, Isa isa);
 
 // SOFTMAX int8 -> int8 (scale 1/256, zero point -128) over each row of [Rows, Depth]: TFLite's
 // reference_ops::Softmax with gemmlowp's fixed-point exp (Q5.26 input, Q12.19 sum). Requires

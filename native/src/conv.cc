@@ -1,6 +1,7 @@
 // The fast CONV_2D driver: per-group weight packing, the 1x1 stride-1 GEMM path, and the im2col path that describes
-// MR output pixels' taps as runs of input bytes (padded taps: z_in bytes) and packs them straight into the kernel's
-// LHS block, in (group, panel block, row block) tasks on the thread pool. Baseline code: no ISA flags, no intrinsics.
+// MR output pixels' taps as runs of input bytes (padded taps: z_in bytes), or for small-Cf layers as one window of
+// input bytes per filter row, and packs them straight into the kernel's LHS block, in (group, panel block, row
+// block) tasks on the thread pool. Baseline code: no ISA flags, no intrinsics.
 #include "qint8/conv.h"
 
 #include <algorithm>
@@ -30,7 +31,8 @@ uint8_t* AlignUp(uint8_t* p) {
 }
 
 // Per-thread scratch, grown on demand and kept for the thread's life: the packed LHS block, the gathered rows
-// (only when no im2col packer serves the kernel), a tile's runs with their row starts, the cursor's input lines.
+// (only when no im2col packer serves the kernel), a tile's runs with their row starts, the input lines of the
+// cursor (KH) and of the window walker (2 * KH).
 struct ConvScratch {
   std::vector<uint8_t> block, rows;
   std::vector<Im2colRun> runs;
@@ -79,9 +81,18 @@ class Im2colCursor {
         tap_bytes_(static_cast<size_t>(s.filter_c)),
         run_bytes_(static_cast<size_t>(s.k_w) * tap_bytes_),
         contiguous_taps_(s.dilation_w == 1 && s.filter_c == s.in_c && s.k_w > 0) {
+    MoveTo(row);
+  }
+
+  // The row NextRow describes next.
+  size_t row() const { return row_; }
+
+  // Continues from `row` (< N * OH * OW) instead.
+  void MoveTo(size_t row) {
+    row_ = row;
     const int64_t index = static_cast<int64_t>(row);
-    const int64_t output_rows = index / s.out_w;
-    n_ = output_rows / s.out_h, oy_ = output_rows % s.out_h, ox_ = index % s.out_w;
+    const int64_t output_rows = index / s_.out_w;
+    n_ = output_rows / s_.out_h, oy_ = output_rows % s_.out_h, ox_ = index % s_.out_w;
     LoadLines();
   }
 
@@ -114,6 +125,7 @@ class Im2colCursor {
   }
 
   void Advance() {
+    ++row_;
     if (++ox_ < s_.out_w) return;
     ox_ = 0;
     if (++oy_ == s_.out_h) oy_ = 0, ++n_;
@@ -157,7 +169,78 @@ class Im2colCursor {
   size_t tap_bytes_;
   size_t run_bytes_;      // KW taps
   bool contiguous_taps_;  // dilation 1, one group, KW >= 1: a filter row's taps are adjacent in the input
+  size_t row_ = 0;
   int64_t n_ = 0, oy_ = 0, ox_ = 0;
+};
+
+// Describes row tiles as window segments (conv.h Im2colWindowSegment) for a window packer, walking the tiles of one
+// group in order: the pixels of a tile in one output row form a segment, whose windows start at the taps of the
+// (perhaps virtual) pixel of tile row 0 in that output row. The input lines of an output row are looked up once and
+// kept in one of two slots (a tile spans at most two output rows here).
+class Im2colWindowWalker {
+ public:
+  static constexpr size_t kMaxSegments = 2;
+
+  // `lines`: room for 2 * KH pointers.
+  Im2colWindowWalker(const ConvParams& s, const int8_t* input, size_t group, const int8_t** lines)
+      : s_(s), input_(input), group_offset_(static_cast<int64_t>(group) * s.filter_c), lines_(lines) {}
+
+  // Fills segments[0..count) for tile rows [row0, row0 + rows) (row0 + rows <= N * OH * OW) and returns count,
+  // or 0 when the tile spans more than kMaxSegments output rows (then describe it run by run).
+  size_t Describe(size_t row0, size_t rows, Im2colWindowSegment* segments) {
+    if (row0 != next_row_) {
+      const int64_t index = static_cast<int64_t>(row0);
+      output_row_ = index / s_.out_w, ox_ = index % s_.out_w;
+    }
+    size_t count = 0, slot_used = kMaxSegments;
+    for (size_t i = 0; i < rows;) {
+      if (count == kMaxSegments) {
+        next_row_ = kNoRow;  // the state is somewhere inside this tile: look the next one up afresh
+        return 0;
+      }
+      const size_t take = std::min(rows - i, static_cast<size_t>(s_.out_w - ox_));
+      const size_t slot = SlotFor(output_row_, slot_used);
+      slot_used = slot;
+      segments[count++] = Im2colWindowSegment{
+          i, i + take, lines_ + slot * s_.k_h,
+          ((ox_ - static_cast<int64_t>(i)) * s_.stride_w - s_.pad_left) * s_.in_c + group_offset_};
+      i += take;
+      ox_ += static_cast<int64_t>(take);
+      if (ox_ == s_.out_w) ox_ = 0, ++output_row_;
+    }
+    next_row_ = row0 + rows;
+    return count;
+  }
+
+ private:
+  static constexpr size_t kNoRow = ~size_t{0};
+
+  // The slot holding the lines of output row `output_row` (n * OH + oy), filled unless it already holds them;
+  // never `avoid` (the slot of this tile's other segment).
+  size_t SlotFor(int64_t output_row, size_t avoid) {
+    for (size_t slot = 0; slot < kMaxSegments; ++slot) {
+      if (slot_row_[slot] == output_row) return slot;
+    }
+    const size_t slot = avoid == 0 ? 1 : 0;
+    slot_row_[slot] = output_row;
+    const int64_t n = output_row / s_.out_h, oy = output_row % s_.out_h;
+    const int64_t iy0 = oy * s_.stride_h - s_.pad_top;
+    const int8_t* image = input_ + n * s_.in_h * s_.in_w * s_.in_c;
+    const int8_t** lines = lines_ + slot * s_.k_h;
+    for (int64_t ky = 0; ky < s_.k_h; ++ky) {
+      const int64_t iy = iy0 + s_.dilation_h * ky;
+      lines[ky] = iy < 0 || iy >= s_.in_h ? nullptr : image + iy * s_.in_w * s_.in_c;
+    }
+    return slot;
+  }
+
+  const ConvParams& s_;
+  const int8_t* input_;
+  int64_t group_offset_;
+  const int8_t** lines_;
+  int64_t slot_row_[kMaxSegments] = {-1, -1};
+  size_t next_row_ = kNoRow;
+  int64_t output_row_ = 0, ox_ = 0;  // of row next_row_
 };
 
 // The rows the runs describe, contiguous (row i at rows + i * k): the im2col matrix itself, for pack_lhs or for
@@ -196,30 +279,82 @@ WorkSplit SplitWork(size_t groups, size_t panels, size_t panel_bytes, size_t til
 
 std::vector<Im2colPacker> CompiledPackers() {
   std::vector<Im2colPacker> v;
-  //          isa             name                                   reproduces                    packer
+  //          isa             name                                   reproduces                    packer                             window packer
 #if QINT8_HAVE_AVX2
-  v.push_back({kIsaAvx2,      "qs8-im2col-packa-x16-avx2",           qs8_packa_x16_avx2,           qs8_im2col_packa_x16_avx2});
+  v.push_back({kIsaAvx2,      "qs8-im2col-packa-x16-avx2",           qs8_packa_x16_avx2,           qs8_im2col_packa_x16_avx2,         nullptr});
 #endif
 #if QINT8_HAVE_AVX2 && QINT8_HAVE_AVXVNNI
-  v.push_back({kIsaAvx2,      "qs8-im2col-packa-xor80-avx2",         qs8_packa_xor80_avxvnni,      qs8_im2col_packa_xor80_avx2});
+  v.push_back({kIsaAvx2,      "qs8-im2col-packa-xor80-avx2",         qs8_packa_xor80_avxvnni,      qs8_im2col_packa_xor80_avx2,       nullptr});
 #endif
 #if QINT8_HAVE_AVX512VNNI
-  v.push_back({kIsaAvx512Vnni, "qs8-im2col-packa-xor80-avx512vnni",  qs8_packa_xor80_avx512vnni,   qs8_im2col_packa_xor80_avx512vnni});
-  v.push_back({kIsaAvx512Vnni, "qs8-im2col-packa-xor80-avx512vnni",  qs8_packa_xor80_avxvnni_evex, qs8_im2col_packa_xor80_avx512vnni});
+  v.push_back({kIsaAvx512Vnni, "qs8-im2col-packa-xor80-avx512vnni",  qs8_packa_xor80_avx512vnni,   qs8_im2col_packa_xor80_avx512vnni,
+               qs8_im2col_window_packa_xor80_avx512vnni});
+  v.push_back({kIsaAvx512Vnni, "qs8-im2col-packa-xor80-avx512vnni",  qs8_packa_xor80_avxvnni_evex, qs8_im2col_packa_xor80_avx512vnni,
+               qs8_im2col_window_packa_xor80_avx512vnni});
 #endif
   return v;
 }
 
-// The im2col packer standing in for kernel.pack_lhs, or nullptr.
-Im2colPackFn Im2colPackerFor(const GemmKernel& kernel) {
+// The im2col packer entry standing in for kernel.pack_lhs, or nullptr.
+const Im2colPacker* Im2colPackerFor(const GemmKernel& kernel) {
   if (kernel.pack_lhs == nullptr) return nullptr;
   for (const Im2colPacker& packer : Im2colPackers()) {
-    if (packer.pack_lhs == kernel.pack_lhs) return packer.pack;
+    if (packer.pack_lhs == kernel.pack_lhs) return &packer;
   }
   return nullptr;
 }
 
+// The window packer serving `kernel` for layer `s` with `tables` filled, or nullptr (pack run by run).
+Im2colWindowPackFn Im2colWindowPackerFor(const GemmKernel& kernel, const PackedGemmWeights& weights,
+                                         const ConvParams& s, Im2colWindowTables* tables) {
+  const Im2colPacker* packer = Im2colPackerFor(kernel);
+  if (packer == nullptr || packer->window_pack == nullptr) return nullptr;
+  return MakeIm2colWindowTables(s, kernel.mr, weights.layout.k_padded, tables) ? packer->window_pack : nullptr;
+}
+
 }  // namespace
+
+bool MakeIm2colWindowTables(const ConvParams& s, size_t mr, size_t k_padded, Im2colWindowTables* tables) {
+  using T = Im2colWindowTables;
+  constexpr int64_t kMaxWindow = T::kMaxLanes * 16;
+  const int64_t filter_c = s.filter_c;
+  if (mr < 1 || mr > T::kMaxVectors * 64 || s.k_h < 1 || s.k_h > static_cast<int64_t>(T::kMaxFilterRows)) return false;
+  if (s.k_w < 1 || filter_c < 1 || s.k_w > kMaxWindow || filter_c > kMaxWindow) return false;
+  // Each step within one window (checked first: the products below then stay far from overflow).
+  const int64_t pixel_step = s.stride_w * s.in_c, tap_step = s.dilation_w * s.in_c;  // window bytes
+  if ((mr > 1 && pixel_step > kMaxWindow) || (s.k_w > 1 && tap_step > kMaxWindow)) return false;
+  const int64_t window_bytes = static_cast<int64_t>(mr - 1) * pixel_step + (s.k_w - 1) * tap_step + filter_c;
+  const int64_t k = s.k_h * s.k_w * filter_c;
+  if (window_bytes > kMaxWindow || k_padded < static_cast<size_t>(k) || mr * k_padded > T::kMaxVectors * 64) {
+    return false;
+  }
+  tables->mr = mr, tables->k_padded = k_padded, tables->filter_rows = static_cast<size_t>(s.k_h);
+  tables->vectors = (mr * k_padded + 63) / 64;
+  tables->lanes = static_cast<size_t>(window_bytes + 15) / 16;
+  tables->line_bytes = s.in_w * s.in_c;
+  tables->input_zero_point = static_cast<int8_t>(InputZeroPoint(s));
+  std::memset(tables->shuffle, 0, sizeof(tables->shuffle));
+  std::memset(tables->masks, 0, sizeof(tables->masks));
+  for (size_t i = 0; i < mr; ++i) {
+    size_t b = i * k_padded;  // block byte of column t = (ky * KW + kx) * Cf + c
+    for (int64_t ky = 0; ky < s.k_h; ++ky) {
+      for (int64_t kx = 0; kx < s.k_w; ++kx) {
+        for (int64_t c = 0; c < filter_c; ++c, ++b) {
+          const int64_t p = static_cast<int64_t>(i) * pixel_step + kx * tap_step + c;  // < 64
+          tables->shuffle[b / 64][b % 64] = static_cast<uint8_t>(p % 16);
+          tables->masks[ky][p / 16][b / 64] |= uint64_t{1} << (b % 64);
+        }
+      }
+    }
+  }
+  return true;
+}
+
+bool Conv2DUsesIm2colWindows(const PackedConvWeights& packed, const ConvParams& s) {
+  if (s.EmptyOutput() || IsPointwise(s)) return false;
+  Im2colWindowTables tables;
+  return Im2colWindowPackerFor(*packed.kernel, packed.group_weights[0], s, &tables) != nullptr;
+}
 
 // Never destroyed, like the GEMM inventory: a conv still running on another thread at exit must not meet it gone.
 const std::vector<Im2colPacker>& Im2colPackers() {
@@ -296,10 +431,16 @@ void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvP
   const size_t participants = Participants(threads);
   const WorkSplit w = SplitWork(groups, panels, panel_bytes, tiles, participants == 1 ? 1 : 4 * participants);
   const size_t tasks_per_group = w.panel_blocks * w.row_blocks;
-  const Im2colPackFn im2col_pack = Im2colPackerFor(kernel);
+  const Im2colPacker* packer = Im2colPackerFor(kernel);
+  const Im2colPackFn im2col_pack = packer != nullptr ? packer->pack : nullptr;
+  Im2colWindowTables window_tables;
+  const Im2colWindowPackFn window_pack = Im2colWindowPackerFor(kernel, first, s, &window_tables);
   const std::vector<int8_t> padding(std::max<size_t>(k, 1), static_cast<int8_t>(packed.input_zero_point));
   const size_t row_bytes = kp * kernel.lhs_element_bytes;
+  // A window packer writes whole 64-byte vectors, past MR * k_padded bytes.
+  const size_t block_bytes = window_pack != nullptr ? window_tables.vectors * 64 : mr * row_bytes;
   const size_t runs_per_row = static_cast<size_t>(s.k_h * s.k_w);
+  const size_t kh = static_cast<size_t>(s.k_h);
   std::atomic<bool> out_of_memory{false};
 
   ParallelFor(groups * tasks_per_group, participants, [&](size_t t) {
@@ -311,11 +452,11 @@ void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvP
     uint8_t* block = nullptr;
     int8_t* rows_buffer = nullptr;
     try {  // a pool task must not throw: report, and rethrow on the calling thread
-      if (kernel.pack_lhs != nullptr) block = Aligned(&scratch.block, mr * row_bytes);
+      if (kernel.pack_lhs != nullptr) block = Aligned(&scratch.block, std::max(block_bytes, mr * row_bytes));
       if (im2col_pack == nullptr) rows_buffer = reinterpret_cast<int8_t*>(Aligned(&scratch.rows, mr * k));
       if (scratch.runs.size() < mr * runs_per_row) scratch.runs.resize(mr * runs_per_row);
       if (scratch.row_first.size() < mr + 1) scratch.row_first.resize(mr + 1);
-      if (scratch.lines.size() < static_cast<size_t>(s.k_h)) scratch.lines.resize(static_cast<size_t>(s.k_h));
+      if (scratch.lines.size() < 3 * kh) scratch.lines.resize(3 * kh);
     } catch (const std::bad_alloc&) {
       out_of_memory.store(true, std::memory_order_relaxed);
       return;
@@ -324,15 +465,22 @@ void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvP
     size_t* row_first = scratch.row_first.data();
     int8_t* out_group = out + g * per_group;
     Im2colCursor cursor(s, input, padding.data(), g, t0 * mr, scratch.lines.data());
-    for (size_t tile = t0; tile < t1; ++tile) {
-      const size_t row0 = tile * mr;
-      const size_t rows = std::min(mr, m - row0);
+    Im2colWindowWalker walker(s, input, g, scratch.lines.data() + kh);
+    Im2colWindowSegment segments[Im2colWindowWalker::kMaxSegments];
+    // The runs of tile rows [row0, row0 + rows), from the cursor.
+    const auto describe_runs = [&](size_t row0, size_t rows) {
+      if (cursor.row() != row0) cursor.MoveTo(row0);
       row_first[0] = 0;
       for (size_t i = 0; i < rows; ++i) row_first[i + 1] = cursor.NextRow(runs, row_first[i]);
       if (rows_buffer != nullptr) GatherRows(rows, k, runs, row_first, rows_buffer);
+    };
+    for (size_t tile = t0; tile < t1; ++tile) {
+      const size_t row0 = tile * mr;
+      const size_t rows = std::min(mr, m - row0);
 
       if (rows * kGemvRowsDivisor <= mr) {
         // A short last tile: the gemv streams the panels once per row (each output still computed once).
+        describe_runs(row0, rows);
         for (size_t i = 0; i < rows; ++i) {
           const int8_t* row = rows_buffer != nullptr ? rows_buffer + i * k : nullptr;
           if (block != nullptr) {
@@ -352,13 +500,20 @@ void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvP
         continue;
       }
       const int8_t* lhs = rows_buffer;
-      if (block != nullptr) {
-        if (im2col_pack != nullptr) {
-          im2col_pack(rows, mr, k, kp, runs, row_first, block);
-        } else {
-          kernel.pack_lhs(rows, mr, k, kp, rows_buffer, k, block);
-        }
+      const size_t segment_count = window_pack != nullptr ? walker.Describe(row0, rows, segments) : 0;
+      if (segment_count != 0) {
+        window_pack(window_tables, segment_count, segments, block);
         lhs = reinterpret_cast<const int8_t*>(block);
+      } else {
+        describe_runs(row0, rows);
+        if (block != nullptr) {
+          if (im2col_pack != nullptr) {
+            im2col_pack(rows, mr, k, kp, runs, row_first, block);
+          } else {
+            kernel.pack_lhs(rows, mr, k, kp, rows_buffer, k, block);
+          }
+          lhs = reinterpret_cast<const int8_t*>(block);
+        }
       }
       for (size_t p = p0; p < p1; ++p) {
         kernel.gemm(rows, std::min(nr, per_group - p * nr), k, lhs, k, weights.panels + p * panel_bytes,

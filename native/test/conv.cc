@@ -1,6 +1,13 @@
 // Native tests of the fast CONV_2D (conv.h): with each GEMM kernel this CPU runs (and the test twins), RunConv2D equals
 // the scalar Conv2D bit for bit over random geometries (batches, channels off the NR/KR grid, kernels larger than the
-// image, strides, dilations, SAME/VALID, groups, profiles, clamps, extreme zero points, 1-4 threads, guard bytes).
+// image, strides, dilations, SAME/VALID, groups, profiles, clamps, extreme zero points, 1-4 threads, guard bytes),
+// and over small-channel layers that take the window packers, with the input between inaccessible pages.
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#include <unistd.h>
+#define QINT8_TEST_GUARD_PAGES 1
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -178,8 +185,10 @@ bool SameBytes(const std::vector<int8_t>& got, const std::vector<int8_t>& expect
   return false;
 }
 
-// Packs p for `kernel`, runs it with `threads` and compares with the reference.
-bool CheckConv(const GemmKernel& kernel, const ConvProblem& p, const std::vector<int8_t>& expected, size_t threads) {
+// Packs p for `kernel`, runs it with `threads` on p.input (or on a copy of it at `input`) and compares with the
+// reference.
+bool CheckConv(const GemmKernel& kernel, const ConvProblem& p, const std::vector<int8_t>& expected, size_t threads,
+               const int8_t* input = nullptr) {
   const ConvParams s = ConvParams::FromGeometry(p.geometry.data());
   const Requantization requant = p.Requant();
   if (!Conv2DFastSupports(ByteTensor{reinterpret_cast<const uint8_t*>(p.input.data()), true},
@@ -191,7 +200,7 @@ bool CheckConv(const GemmKernel& kernel, const ConvProblem& p, const std::vector
   PackedConvWeights packed;
   PackConvWeights(kernel, p.filter.data(), p.has_bias ? p.bias.data() : nullptr, requant, s, &packed);
   std::vector<int8_t> got(expected.size(), kConvGuard);
-  RunConv2D(packed, p.input.data(), s, got.data() + kConvGuardBytes, threads);
+  RunConv2D(packed, input != nullptr ? input : p.input.data(), s, got.data() + kConvGuardBytes, threads);
   return SameBytes(got, expected, p, DescribeConv(kernel.name, p, threads));
 }
 
@@ -369,5 +378,294 @@ QINT8_TEST(conv_im2col_packers_equal_pack_lhs) {
         break;
       }
     }
+  }
+}
+
+namespace {
+
+// A copy of some bytes placed against an inaccessible page: ending right before it (`at_end`) or starting right
+// after it, so that a read past that end of the bytes faults. Without mmap, a plain copy.
+class PageGuardedCopy {
+ public:
+  PageGuardedCopy(const std::vector<int8_t>& bytes, bool at_end) {
+#if QINT8_TEST_GUARD_PAGES
+    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    inner_ = (std::max<size_t>(bytes.size(), 1) + page_ - 1) / page_ * page_;
+    void* map = mmap(nullptr, inner_ + 2 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map != MAP_FAILED) {
+      map_ = static_cast<int8_t*>(map);
+      mprotect(map_, page_, PROT_NONE);
+      mprotect(map_ + page_ + inner_, page_, PROT_NONE);
+      data_ = map_ + page_ + (at_end ? inner_ - bytes.size() : 0);
+      std::memcpy(data_, bytes.data(), bytes.size());
+      return;
+    }
+#endif
+    (void)at_end;
+    fallback_ = bytes;
+    data_ = fallback_.data();
+  }
+  ~PageGuardedCopy() {
+#if QINT8_TEST_GUARD_PAGES
+    if (map_ != nullptr) munmap(map_, inner_ + 2 * page_);
+#endif
+  }
+  PageGuardedCopy(const PageGuardedCopy&) = delete;
+  PageGuardedCopy& operator=(const PageGuardedCopy&) = delete;
+  const int8_t* data() const { return data_; }
+
+ private:
+  int8_t* map_ = nullptr;
+  int8_t* data_ = nullptr;
+  size_t page_ = 0, inner_ = 0;
+  std::vector<int8_t> fallback_;
+};
+
+// Whether `kernel` has a window packer (conv.h Im2colPacker::window_pack).
+bool HasWindowPacker(const GemmKernel& kernel) {
+  for (const Im2colPacker& packer : Im2colPackers()) {
+    if (packer.pack_lhs == kernel.pack_lhs && kernel.pack_lhs != nullptr) return packer.window_pack != nullptr;
+  }
+  return false;
+}
+
+// When RunConv2D should take the window path, worked out here from the documented limits (conv.h
+// MakeIm2colWindowTables): a window of at most 64 bytes, MR * k_padded at most 384, KH at most 16, not pointwise.
+bool ExpectWindows(const GemmKernel& kernel, const ConvProblem& p) {
+  const int64_t cin = p.at(cf::kInputChannels), cf_ = p.at(cf::kFilterChannels), kh = p.at(cf::kFilterHeight);
+  const int64_t kw = p.at(cf::kFilterWidth), k = kh * kw * cf_;
+  const int64_t kr = static_cast<int64_t>(kernel.kr), kp = (k + kr - 1) / kr * kr;
+  const int64_t mr = static_cast<int64_t>(kernel.mr);
+  const int64_t window = (mr - 1) * p.at(cf::kStrideWidth) * cin + (kw - 1) * p.at(cf::kDilationWidth) * cin + cf_;
+  const bool pointwise = kh == 1 && kw == 1 && p.at(cf::kStrideHeight) == 1 && p.at(cf::kStrideWidth) == 1 &&
+                         p.at(cf::kPadTop) == 0 && p.at(cf::kPadLeft) == 0 &&
+                         p.at(cf::kOutputHeight) == p.at(cf::kInputHeight) &&
+                         p.at(cf::kOutputWidth) == p.at(cf::kInputWidth);
+  return HasWindowPacker(kernel) && k >= 1 && window <= 64 && mr * kp <= 384 && kh <= 16 && !pointwise;
+}
+
+// One axis of a small-channel layer: SAME, VALID (when the kernel fits) or explicit padding (any amount up to the
+// dilated kernel before and after, as a folded PAD gives); the output size and the padding before.
+void RandomAxis(std::mt19937& rng, int32_t in, int32_t k, int32_t stride, int32_t dilation, int32_t* out,
+                int32_t* before) {
+  const int32_t eff = (k - 1) * dilation + 1;
+  switch (rng() % 3) {
+    case 0: return PaddingFor(true, in, k, stride, dilation, out, before);
+    case 1: return PaddingFor(in < eff, in, k, stride, dilation, out, before);
+    default: {
+      *before = static_cast<int32_t>(rng() % static_cast<uint32_t>(eff));
+      const int32_t after = static_cast<int32_t>(rng() % static_cast<uint32_t>(eff));
+      const int32_t span = in + *before + after - eff;
+      *out = span < 0 ? 1 : span / stride + 1;
+    }
+  }
+}
+
+// A layer whose taps are few bytes (the window packers' kind): Cf = filter_c, KW = kw, KH in 1..5, strides 1..3,
+// dilations 1..2, paddings from RandomAxis, widths mostly off the MR grid, 1-3 batches, sometimes 2-3 groups; the
+// rest (zero points, clamps, profile, requantization) as RandomConv draws it.
+ConvProblem SmallChannelConv(std::mt19937& rng, int32_t filter_c, int32_t kw) {
+  ConvProblem p = RandomConv(rng);
+  const int32_t groups = rng() % 4 == 0 ? 2 + static_cast<int32_t>(rng() % 2) : 1;
+  const int32_t per_group = EdgeSize(rng, std::max(1, 67 / groups));
+  p[cf::kBatches] = 1 + static_cast<int32_t>(rng() % 3);
+  p[cf::kInputHeight] = 1 + static_cast<int32_t>(rng() % 10);
+  p[cf::kInputWidth] = 1 + static_cast<int32_t>(rng() % 40);
+  p[cf::kInputChannels] = groups * filter_c;
+  p[cf::kOutputChannels] = groups * per_group;
+  p[cf::kFilterChannels] = filter_c;
+  p[cf::kFilterHeight] = 1 + static_cast<int32_t>(rng() % 5);
+  p[cf::kFilterWidth] = kw;
+  p[cf::kStrideHeight] = 1 + static_cast<int32_t>(rng() % 3);
+  p[cf::kStrideWidth] = 1 + static_cast<int32_t>(rng() % 3);
+  p[cf::kDilationHeight] = 1 + static_cast<int32_t>(rng() % 2);
+  p[cf::kDilationWidth] = 1 + static_cast<int32_t>(rng() % 2);
+  RandomAxis(rng, p[cf::kInputHeight], p[cf::kFilterHeight], p[cf::kStrideHeight], p[cf::kDilationHeight],
+             &p[cf::kOutputHeight], &p[cf::kPadTop]);
+  RandomAxis(rng, p[cf::kInputWidth], kw, p[cf::kStrideWidth], p[cf::kDilationWidth], &p[cf::kOutputWidth],
+             &p[cf::kPadLeft]);
+  const size_t depth = static_cast<size_t>(p[cf::kFilterHeight]) * kw * filter_c;
+  p.input.resize(static_cast<size_t>(p[cf::kBatches]) * p[cf::kInputHeight] * p[cf::kInputWidth] *
+                 p[cf::kInputChannels]);
+  for (int8_t& v : p.input) v = RandomInt8(rng);
+  p.filter.resize(static_cast<size_t>(p[cf::kOutputChannels]) * depth);
+  for (int8_t& v : p.filter) v = RandomInt8(rng);
+  p.bias.resize(p[cf::kOutputChannels]);
+  for (int32_t& b : p.bias) b = static_cast<int32_t>(rng() % 400001) - 200000;
+  const size_t channels = p[cf::kPerChannel] ? static_cast<size_t>(p[cf::kOutputChannels]) : 1;
+  RandomRequantization(rng, channels, 5500.0 * std::sqrt(static_cast<double>(depth)) + 1.0,
+                       static_cast<Profile>(p[cf::kProfile]), &p.multiplier, &p.shift, &p.scale);
+  return p;
+}
+
+// Runs p with every kernel (input against a guard page at one end or the other), checks that the window path is
+// taken exactly when expected, and returns how many kernels took it.
+int CheckSmallChannelConv(const ConvProblem& p, size_t threads, bool input_at_end) {
+  const std::vector<int8_t> expected = ReferenceConv(p);
+  const PageGuardedCopy input(p.input, input_at_end);
+  const ConvParams s = ConvParams::FromGeometry(p.geometry.data());
+  int windowed = 0;
+  for (const GemmKernel* kernel : ConvRunnableKernels()) {
+    PackedConvWeights packed;
+    PackConvWeights(*kernel, p.filter.data(), p.bias.data(), p.Requant(), s, &packed);
+    const bool windows = Conv2DUsesIm2colWindows(packed, s);
+    if (windows != ExpectWindows(*kernel, p)) {
+      std::fprintf(stderr, "  window path %s unexpectedly: %s\n", windows ? "taken" : "not taken",
+                   DescribeConv(kernel->name, p, threads).c_str());
+      ++qint8_test::Failures();
+    }
+    windowed += windows ? 1 : 0;
+    CheckConv(*kernel, p, expected, threads, input.data());
+  }
+  return windowed;
+}
+
+}  // namespace
+
+// Small-channel layers (the window packers' kind) over Cf 1, 2, 3, 4, 8 and KW 1..5, with every stride, dilation and
+// padding kind, batches, groups and widths off the MR grid; the input lies against an inaccessible page.
+QINT8_TEST(conv_fast_small_channels_match_reference) {
+  std::mt19937 rng(20240907);
+  int windowed = 0;
+  int trial = 0;
+  for (int32_t filter_c : {1, 2, 3, 4, 8}) {
+    for (int32_t kw = 1; kw <= 5; ++kw) {
+      for (int repeat = 0; repeat < 8; ++repeat, ++trial) {
+        windowed += CheckSmallChannelConv(SmallChannelConv(rng, filter_c, kw), 1 + trial % 3, trial % 2 == 0);
+      }
+    }
+  }
+  bool any_window_packer = false;
+  for (const GemmKernel* kernel : ConvRunnableKernels()) any_window_packer |= HasWindowPacker(*kernel);
+  if (any_window_packer) CHECK(windowed >= 100);  // the path under test ran (about half the layers fit)
+}
+
+// MobileNet-style first layers (3x3, stride 2, Cin 3) at full size: explicit padding 1 before (the folded PAD), SAME,
+// VALID; many row tiles, several threads.
+QINT8_TEST(conv_fast_small_channels_first_layers) {
+  struct Shape {
+    int32_t h, w, cin, cout, k, stride, pad;  // pad < 0: SAME
+  };
+  const Shape shapes[] = {{224, 224, 3, 32, 3, 2, 1}, {225, 225, 3, 32, 3, 2, 0}, {96, 160, 3, 16, 3, 2, -1},
+                          {57, 61, 1, 8, 5, 1, -1},    {64, 64, 4, 24, 3, 1, 1},   {38, 38, 2, 16, 3, 3, 1}};
+  std::mt19937 rng(1231);
+  for (const Shape& shape : shapes) {
+    ConvProblem p = SmallChannelConv(rng, shape.cin, shape.k);
+    p[cf::kBatches] = 1, p[cf::kInputHeight] = shape.h, p[cf::kInputWidth] = shape.w;
+    p[cf::kInputChannels] = shape.cin, p[cf::kFilterChannels] = shape.cin, p[cf::kOutputChannels] = shape.cout;
+    p[cf::kFilterHeight] = p[cf::kFilterWidth] = shape.k;
+    p[cf::kStrideHeight] = p[cf::kStrideWidth] = shape.stride;
+    p[cf::kDilationHeight] = p[cf::kDilationWidth] = 1;
+    if (shape.pad < 0) {
+      PaddingFor(true, shape.h, shape.k, shape.stride, 1, &p[cf::kOutputHeight], &p[cf::kPadTop]);
+      PaddingFor(true, shape.w, shape.k, shape.stride, 1, &p[cf::kOutputWidth], &p[cf::kPadLeft]);
+    } else {
+      p[cf::kPadTop] = p[cf::kPadLeft] = shape.pad;
+      p[cf::kOutputHeight] = (shape.h + shape.pad - shape.k) / shape.stride + 1;
+      p[cf::kOutputWidth] = (shape.w + shape.pad - shape.k) / shape.stride + 1;
+    }
+    p[cf::kPerChannel] = 1;
+    p.input.resize(static_cast<size_t>(shape.h) * shape.w * shape.cin);
+    for (int8_t& v : p.input) v = RandomInt8(rng);
+    p.filter.resize(static_cast<size_t>(shape.cout) * shape.k * shape.k * shape.cin);
+    for (int8_t& v : p.filter) v = RandomInt8(rng);
+    p.bias.resize(shape.cout);
+    for (int32_t& b : p.bias) b = static_cast<int32_t>(rng() % 400001) - 200000;
+    RandomRequantization(rng, shape.cout, 5500.0 * std::sqrt(shape.k * shape.k * shape.cin),
+                         static_cast<Profile>(p[cf::kProfile]), &p.multiplier, &p.shift, &p.scale);
+    CheckSmallChannelConv(p, 1, true);
+    CheckSmallChannelConv(p, 2, false);
+  }
+}
+
+// Each window packer writes exactly the block its kernel's pack_lhs writes from the im2col rows: random small
+// layers and tiles of one or two segments (windows starting before the image, past it, rows above and below it,
+// m < MR), the tail of the last 64-byte vector zero, nothing past it, no input byte read outside the rows.
+QINT8_TEST(conv_im2col_window_packers_equal_pack_lhs) {
+  std::mt19937 rng(8086);
+  for (const Im2colPacker* runnable : RunnableKernels(Im2colPackers())) {
+    const Im2colPacker& packer = *runnable;
+    if (packer.window_pack == nullptr) continue;
+    const GemmKernel* owner = nullptr;
+    for (const GemmKernel& kernel : GemmKernelsForTesting()) {
+      if (kernel.pack_lhs == packer.pack_lhs) owner = &kernel;
+    }
+    CHECK(owner != nullptr && owner->lhs_element_bytes == 1);
+    if (owner == nullptr || owner->lhs_element_bytes != 1) continue;
+    int tested = 0;
+    for (int trial = 0; trial < 600; ++trial) {
+      ConvParams s{};
+      const int64_t groups = rng() % 3 == 0 ? 2 : 1, filter_c = std::vector<int64_t>{1, 2, 3, 4, 8}[rng() % 5];
+      s.in_c = groups * filter_c, s.filter_c = filter_c;
+      s.in_h = 1 + rng() % 4, s.in_w = 1 + rng() % 30;
+      s.k_h = rng() % 8 == 0 ? 6 + rng() % 11 : 1 + rng() % 5, s.k_w = 1 + rng() % 5;
+      s.stride_w = 1 + rng() % 3, s.dilation_w = 1 + rng() % 2, s.pad_left = rng() % 4;
+      s.input_offset = static_cast<uint32_t>(-(static_cast<int32_t>(rng() % 256) - 128));
+      const size_t k = static_cast<size_t>(s.k_h * s.k_w * s.filter_c);
+      const size_t mr = owner->mr, kp = (k + owner->kr - 1) / owner->kr * owner->kr;
+      Im2colWindowTables tables;
+      if (!MakeIm2colWindowTables(s, mr, kp, &tables)) continue;
+      ++tested;
+      const int8_t z_in = tables.input_zero_point;
+      std::vector<int8_t> image(static_cast<size_t>(s.in_h * s.in_w * s.in_c));
+      for (int8_t& v : image) v = RandomInt8(rng);
+      const PageGuardedCopy input(image, trial % 2 == 0);
+      const int64_t group_offset = static_cast<int64_t>(rng() % groups) * filter_c;
+      const size_t m = 1 + rng() % mr, split = m > 1 && rng() % 2 == 0 ? 1 + rng() % (m - 1) : m;
+      const size_t segment_count = split < m ? 2 : 1;
+      std::vector<const int8_t*> lines(2 * static_cast<size_t>(s.k_h));
+      std::vector<int8_t> rows(m * k);
+      Im2colWindowSegment segments[2];
+      for (size_t j = 0; j < segment_count; ++j) {
+        const size_t first = j == 0 ? 0 : split, end = j == 0 ? split : m;
+        const int8_t** seg_lines = lines.data() + j * s.k_h;
+        std::vector<int64_t> line_rows(static_cast<size_t>(s.k_h));
+        for (int64_t ky = 0; ky < s.k_h; ++ky) {
+          line_rows[ky] = rng() % 5 == 0 ? -1 : static_cast<int64_t>(rng() % s.in_h);
+          seg_lines[ky] = line_rows[ky] < 0 ? nullptr : input.data() + line_rows[ky] * s.in_w * s.in_c;
+        }
+        // Pixels first..end-1 are ox0 + i (i the tile row): ox0 may put the windows before or past the image.
+        const int64_t ox0 = static_cast<int64_t>(rng() % (s.in_w + 10)) - 8;
+        const int64_t window_offset = (ox0 * s.stride_w - s.pad_left) * s.in_c + group_offset;
+        segments[j] = Im2colWindowSegment{first, end, seg_lines, window_offset};
+        for (size_t i = first; i < end; ++i) {
+          int8_t* row = rows.data() + i * k;
+          for (int64_t ky = 0; ky < s.k_h; ++ky) {
+            for (int64_t kx = 0; kx < s.k_w; ++kx) {
+              const int64_t ix = (ox0 + static_cast<int64_t>(i)) * s.stride_w - s.pad_left + kx * s.dilation_w;
+              for (int64_t c = 0; c < filter_c; ++c) {
+                const bool inside = line_rows[ky] >= 0 && ix >= 0 && ix < s.in_w;
+                *row++ = inside ? image[(line_rows[ky] * s.in_w + ix) * s.in_c + group_offset + c] : z_in;
+              }
+            }
+          }
+        }
+      }
+      const size_t block_bytes = tables.vectors * 64;
+      std::vector<uint8_t> got(block_bytes + 128, 0xEE), expected(block_bytes + 128, 0);
+      uint8_t* got_block = got.data() + (64 - reinterpret_cast<uintptr_t>(got.data()) % 64);
+      uint8_t* expected_block = expected.data() + (64 - reinterpret_cast<uintptr_t>(expected.data()) % 64);
+      packer.window_pack(tables, segment_count, segments, got_block);
+      if (IsUsable(owner->isa)) {
+        owner->pack_lhs(m, mr, k, kp, rows.data(), k, expected_block);
+      } else {
+        for (size_t i = 0; i < m; ++i) {
+          for (size_t c = 0; c < k; ++c) expected_block[i * kp + c] = static_cast<uint8_t>(rows[i * k + c] ^ 0x80);
+        }
+      }
+      if (std::memcmp(got_block, expected_block, block_bytes) != 0 || got_block[block_bytes] != 0xEE ||
+          got_block[block_bytes + 63] != 0xEE) {
+        std::fprintf(stderr,
+                     "  %s window packer differs from %s's pack_lhs: m=%zu split=%zu k=%zu KH=%lld KW=%lld Cf=%lld "
+                     "Cin=%lld stride_w=%lld dilation_w=%lld W=%lld\n",
+                     packer.name, owner->name, m, split, k, static_cast<long long>(s.k_h),
+                     static_cast<long long>(s.k_w), static_cast<long long>(s.filter_c), static_cast<long long>(s.in_c),
+                     static_cast<long long>(s.stride_w), static_cast<long long>(s.dilation_w),
+                     static_cast<long long>(s.in_w));
+        ++qint8_test::Failures();
+        break;
+      }
+    }
+    CHECK(tested >= 200);
   }
 }

@@ -11,7 +11,8 @@ namespace qint8 {
 namespace {
 
 // Fills row i < m of the block at dst with pack_row(i, row), which writes all k_padded Elements of `row`;
-// zeroes rows m..mr_block-1.
+// zeroes rows m..mr_block-1. Rows are written in order, so pack_row may also write past its row inside the block
+// (the rows after it are written later).
 template <typename Element, typename PackRow>
 inline void PackLhsBlock(size_t m, size_t mr_block, size_t k_padded, void* dst, PackRow&& pack_row) {
   Element* row = static_cast<Element*>(dst);

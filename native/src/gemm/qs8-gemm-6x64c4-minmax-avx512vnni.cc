@@ -20,6 +20,7 @@ namespace qint8 {
 void qs8_packa_xor80_avx512vnni(size_t m, size_t mr_block, size_t k, size_t k_padded, const int8_t* a,
                                 size_t a_stride, void* dst) {
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const uint8_t* block_end = static_cast<const uint8_t*>(dst) + mr_block * k_padded;
   PackLhsBlock<uint8_t>(m, mr_block, k_padded, dst, [&](size_t i, uint8_t* out) {
     const int8_t* row = a + i * a_stride;
     size_t kk = 0;
@@ -30,8 +31,14 @@ void qs8_packa_xor80_avx512vnni(size_t m, size_t mr_block, size_t k, size_t k_pa
       // Tail: a masked (fault-suppressing) load of the last k - kk < 64 bytes of A; zeros up to k_padded.
       const __mmask64 valid = (__mmask64{1} << (k - kk)) - 1;
       const __mmask64 store = k_padded - kk >= 64 ? ~__mmask64{0} : (__mmask64{1} << (k_padded - kk)) - 1;
-      const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(valid, row + kk), flip);
-      _mm512_mask_storeu_epi8(out + kk, store, _mm512_maskz_mov_epi8(valid, v));
+      const __m512i v = _mm512_maskz_mov_epi8(valid, _mm512_xor_si512(_mm512_maskz_loadu_epi8(valid, row + kk), flip));
+      // A plain store where 64 bytes fit in the block (a masked store costs several on Zen 4): what it writes past
+      // the row lands in the rows after it, which PackLhsBlock writes later, in order.
+      if (out + kk + 64 <= block_end) {
+        _mm512_storeu_si512(out + kk, v);
+      } else {
+        _mm512_mask_storeu_epi8(out + kk, store, v);
+      }
     }
   });
 }

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "qint8/quant.h"
@@ -85,6 +86,20 @@ inline AxisLayout LayoutArgs(const Napi::CallbackInfo& info, size_t i, size_t* c
   if (total > static_cast<double>(kMax)) ThrowRange(info.Env(), "tensor too large");
   *count = layout.outer * layout.axis * layout.inner;
   return layout;
+}
+
+// The most elements an operator's tensor may hold (2^48, far from int64 overflow).
+constexpr int64_t kMaxElements = int64_t{1} << 48;
+
+// The product of non-negative sizes, refused above kMaxElements (so no later product can overflow).
+inline int64_t CheckedProduct(Napi::Env env, std::initializer_list<int64_t> sizes) {
+  int64_t product = 1;
+  for (int64_t size : sizes) {
+    if (size < 0) ThrowRange(env, "negative size in geometry");
+    if (size != 0 && product > kMaxElements / size) ThrowRange(env, "tensor too large");
+    product *= size;
+  }
+  return product;
 }
 
 inline void RequireLength(Napi::Env env, Napi::TypedArray a, size_t length, const char* name) {

@@ -3,14 +3,11 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <initializer_list>
-#include <new>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "addon.h"
 #include "convert.h"
+#include "op-call.h"
 #include "qint8/conv.h"
 #include "qint8/dwconv.h"
 #include "qint8/gemm.h"
@@ -20,33 +17,11 @@ namespace qint8 {
 namespace napi {
 namespace {
 
-constexpr int64_t kMaxElements = int64_t{1} << 48;
 // A stateless FULLY_CONNECTED packs its weights for the SIMD GEMM only from this many rows on; below, packing
 // costs more than the scalar reference loop saves.
 constexpr int32_t kMinGemmBatches = 4;
 
-// Bytes an operator reads. Sync calls point into the caller's arrays; async work points into its own copies.
-struct ArrayView {
-  const uint8_t* data = nullptr;
-  size_t bytes = 0;
-  template <typename T>
-  const T* As() const { return reinterpret_cast<const T*>(data); }
-};
-
-ArrayView ViewOf(Napi::TypedArray a) { return ArrayView{a.ByteLength() > 0 ? Data<uint8_t>(a) : nullptr, a.ByteLength()}; }
-
 // --- Argument checks ---------------------------------------------------------------------------------
-
-// The product of non-negative sizes, refused above kMaxElements (so no later product can overflow).
-int64_t Product(Napi::Env env, std::initializer_list<int64_t> sizes) {
-  int64_t product = 1;
-  for (int64_t size : sizes) {
-    if (size < 0) ThrowRange(env, "negative size in geometry");
-    if (size != 0 && product > kMaxElements / size) ThrowRange(env, "tensor too large");
-    product *= size;
-  }
-  return product;
-}
 
 void RequireField(Napi::Env env, int64_t value, int64_t lo, int64_t hi, const char* name) {
   if (value < lo || value > hi) ThrowRange(env, std::string("geometry ") + name + " is out of range");
@@ -146,9 +121,10 @@ ConvCounts CheckConvGeometry(Napi::Env env, const std::array<int32_t, conv_field
   RequireField(env, g[kProfile], 0, 2, "Profile");
   RequireField(env, g[kPerChannel], 0, 1, "PerChannel");
   ConvCounts counts;
-  counts.input = Product(env, {g[kBatches], g[kInputHeight], g[kInputWidth], in_c});
-  counts.output = Product(env, {g[kBatches], g[kOutputHeight], g[kOutputWidth], out_c});
-  counts.filter = Product(env, {depthwise ? 1 : out_c, g[kFilterHeight], g[kFilterWidth], depthwise ? out_c : filter_c});
+  counts.input = CheckedProduct(env, {g[kBatches], g[kInputHeight], g[kInputWidth], in_c});
+  counts.output = CheckedProduct(env, {g[kBatches], g[kOutputHeight], g[kOutputWidth], out_c});
+  counts.filter =
+      CheckedProduct(env, {depthwise ? 1 : out_c, g[kFilterHeight], g[kFilterWidth], depthwise ? out_c : filter_c});
   counts.channels = g[kPerChannel] ? out_c : 1;
   return counts;
 }
@@ -249,9 +225,9 @@ FullyConnectedCall ParseFullyConnected(const Napi::CallbackInfo& info, Napi::Typ
   *out = call.raw_accumulators ? info[7].As<Napi::TypedArray>() : ByteArrayArg(info, 7, "out", &out_signed);
   RequireField(env, g[kProfile], 0, 2, "Profile");
   RequireField(env, g[kPerChannel], 0, 1, "PerChannel");
-  RequireLength(env, input, static_cast<size_t>(Product(env, {g[kBatches], g[kDepth]})), "input");
-  RequireLength(env, weights, static_cast<size_t>(Product(env, {g[kUnits], g[kDepth]})), "weights");
-  RequireLength(env, *out, static_cast<size_t>(Product(env, {g[kBatches], g[kUnits]})), "out");
+  RequireLength(env, input, static_cast<size_t>(CheckedProduct(env, {g[kBatches], g[kDepth]})), "input");
+  RequireLength(env, weights, static_cast<size_t>(CheckedProduct(env, {g[kUnits], g[kDepth]})), "weights");
+  RequireLength(env, *out, static_cast<size_t>(CheckedProduct(env, {g[kBatches], g[kUnits]})), "out");
   if (call.has_bias) RequireLength(env, bias, static_cast<size_t>(g[kUnits]), "bias");
   if (call.raw_accumulators) {
     TypedArrayArg(info, 3, napi_int32_array, "multiplier");
@@ -298,9 +274,9 @@ PoolCall ParsePool(const Napi::CallbackInfo& info, bool average, Napi::TypedArra
   for (int field : {kFilterHeight, kFilterWidth, kStrideHeight, kStrideWidth}) {
     RequireField(env, g[field], 1, INT32_MAX, "filter or stride");
   }
-  const int64_t output = Product(env, {g[kBatches], g[kOutputHeight], g[kOutputWidth], g[kChannels]});
-  RequireLength(env, input, static_cast<size_t>(Product(env, {g[kBatches], g[kInputHeight], g[kInputWidth], g[kChannels]})),
-                "input");
+  const int64_t input_count = CheckedProduct(env, {g[kBatches], g[kInputHeight], g[kInputWidth], g[kChannels]});
+  const int64_t output = CheckedProduct(env, {g[kBatches], g[kOutputHeight], g[kOutputWidth], g[kChannels]});
+  RequireLength(env, input, static_cast<size_t>(input_count), "input");
   RequireLength(env, *out, static_cast<size_t>(output), "out");
   RequireActivation(env, g[kActivationMin], g[kActivationMax], out_signed);
   if (output > 0) {
@@ -349,8 +325,8 @@ AddCall ParseAdd(const Napi::CallbackInfo& info, Napi::TypedArray* out) {
   const std::array<int32_t, kCount> g = call.geometry = GeometryArg<kCount>(info, 2);
   bool out_signed = true;
   *out = ByteArrayArg(info, 3, "out", &out_signed);
-  const int64_t output = Product(env, {g[kOutputShape], g[kOutputShape + 1], g[kOutputShape + 2], g[kOutputShape + 3],
-                                       g[kOutputShape + 4], g[kOutputShape + 5]});
+  const int64_t output = CheckedProduct(env, {g[kOutputShape], g[kOutputShape + 1], g[kOutputShape + 2],
+                                              g[kOutputShape + 3], g[kOutputShape + 4], g[kOutputShape + 5]});
   RequireLength(env, *out, static_cast<size_t>(output), "out");
   if (output > 0) {
     RequireLength(env, a, static_cast<size_t>(BroadcastLength(env, g, kStridesA)), "a");
@@ -379,7 +355,7 @@ SoftmaxCall ParseSoftmax(const Napi::CallbackInfo& info, Napi::TypedArray* out) 
   Napi::TypedArray input = TypedArrayArg(info, 0, napi_int8_array, "input");
   const std::array<int32_t, kCount> g = call.geometry = GeometryArg<kCount>(info, 1);
   *out = TypedArrayArg(info, 2, napi_int8_array, "out");
-  const size_t count = static_cast<size_t>(Product(env, {g[kRows], g[kDepth]}));
+  const size_t count = static_cast<size_t>(CheckedProduct(env, {g[kRows], g[kDepth]}));
   RequireLength(env, input, count, "input");
   RequireLength(env, *out, count, "out");
   RequireField(env, g[kInputMultiplier], 0, INT32_MAX, "InputMultiplier");
@@ -392,119 +368,19 @@ SoftmaxCall ParseSoftmax(const Napi::CallbackInfo& info, Napi::TypedArray* out) 
   return call;
 }
 
-// --- Running a call ----------------------------------------------------------------------------------
-
-bool Overlaps(const uint8_t* a, size_t a_bytes, const uint8_t* b, size_t b_bytes) {
-  if (a_bytes == 0 || b_bytes == 0) return false;
-  const uintptr_t a0 = reinterpret_cast<uintptr_t>(a), b0 = reinterpret_cast<uintptr_t>(b);
-  return a0 < b0 + b_bytes && b0 < a0 + a_bytes;
-}
-
-// Runs a call into `out` now. When `out` shares memory with an input, computes into a staging buffer first,
-// so the result is the same as for separate arrays (and as the async twin's).
-template <typename Call>
-void RunNow(Call& call, Napi::TypedArray out) {
-  const size_t bytes = out.ByteLength();
-  uint8_t* destination = bytes > 0 ? Data<uint8_t>(out) : nullptr;
-  bool aliased = false;
-  for (ArrayView* view : call.Inputs()) aliased = aliased || Overlaps(view->data, view->bytes, destination, bytes);
-  if (!aliased) {
-    call.Run(destination);
-    return;
-  }
-  std::vector<uint8_t> staging(bytes);
-  call.Run(staging.data());
-  std::memcpy(destination, staging.data(), bytes);
-}
-
-// Async work over a call whose inputs were copied into native memory on the main thread. Execute computes
-// into a native buffer (no N-API); OnOK copies it into `out` only if `out` still has the byte length it had
-// when the call was made, else rejects with a RangeError.
-template <typename Call>
-class OpWorker : public Napi::AsyncWorker {
- public:
-  OpWorker(Napi::Env env, Call call, Napi::TypedArray out)
-      : Napi::AsyncWorker(env, "qint8:op"),
-        call_(std::move(call)),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        out_(Napi::Persistent(static_cast<Napi::Object>(out))),
-        out_bytes_(out.ByteLength()) {
-    const auto inputs = call_.Inputs();
-    copies_.reserve(inputs.size());
-    for (ArrayView* view : inputs) {
-      copies_.emplace_back(view->data, view->data + view->bytes);
-      view->data = copies_.back().data();
-    }
-  }
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
- protected:
-  void Execute() override {
-    try {
-      result_.resize(out_bytes_);
-      call_.Run(result_.data());
-    } catch (const std::bad_alloc&) {
-      SetError("qint8 native: out of memory");
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::TypedArray out = out_.Value().As<Napi::TypedArray>();
-    if (out.ByteLength() != out_bytes_ || (out_bytes_ > 0 && DataOrNull(out) == nullptr)) {
-      deferred_.Reject(Napi::RangeError::New(env, "qint8 native: out was detached or resized during the work").Value());
-      return;
-    }
-    if (out_bytes_ > 0) std::memcpy(Data<uint8_t>(out), result_.data(), out_bytes_);
-    deferred_.Resolve(env.Undefined());
-  }
-
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
- private:
-  Call call_;
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference out_;
-  size_t out_bytes_;
-  std::vector<std::vector<uint8_t>> copies_;
-  std::vector<uint8_t> result_;
-};
+// --- Exports: each op's sync and async entry (op-call.h) ------------------------------------------
 
 template <typename Call>
 using Parser = Call (*)(const Napi::CallbackInfo&, Napi::TypedArray*);
 
 template <typename Call, Parser<Call> kParse>
 void Sync(const Napi::CallbackInfo& info) {
-  try {
-    Napi::TypedArray out;
-    Call call = kParse(info, &out);
-    RunNow(call, out);
-  } catch (const std::bad_alloc&) {
-    ThrowRange(info.Env(), "out of memory");
-  }
+  RunCallSync(info, kParse);
 }
 
-// Argument errors reject the returned promise rather than throwing.
 template <typename Call, Parser<Call> kParse>
 Napi::Value Async(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  try {
-    Napi::TypedArray out;
-    Call call = kParse(info, &out);
-    OpWorker<Call>* worker = new OpWorker<Call>(env, std::move(call), out);
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
-  } catch (const Napi::Error& error) {
-    Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-    deferred.Reject(error.Value());
-    return deferred.Promise();
-  } catch (const std::bad_alloc&) {
-    Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-    deferred.Reject(Napi::RangeError::New(env, "qint8 native: out of memory").Value());
-    return deferred.Promise();
-  }
+  return RunCallAsync(info, "qint8:op", kParse);
 }
 
 template <typename Call, Parser<Call> kParse>

@@ -5,6 +5,7 @@ import type { Kernels } from '../kernels';
 import { kernels } from '../kernels';
 import type { Activation, ConvPadding, Profile, QDType, QTensor } from '../types';
 import { checkQTensor } from '../quant/params';
+import type { CheckedQTensor } from '../quant/params';
 import { profileArg } from '../quant/profile';
 import { integerArg, optionsArg, rangeError } from '../validate';
 import {
@@ -69,8 +70,13 @@ export interface ConvPlan {
  */
 export function planConv(names: ConvNames, depthwise: boolean, k: Kernels, dtype: QDType, input: TensorParams,
   filterValue: unknown, biasValue: unknown, outputValue: unknown, o: Record<string, unknown>): ConvPlan {
+  return planCheckedConv(names, depthwise, k, dtype, input, checkQTensor(names.fn, names.filter, filterValue), biasValue, outputValue, o);
+}
+
+/** planConv on a filter already checked (read once: a caller that needed its dtype first must not read it again). */
+export function planCheckedConv(names: ConvNames, depthwise: boolean, k: Kernels, dtype: QDType, input: TensorParams,
+  filter: CheckedQTensor, biasValue: unknown, outputValue: unknown, o: Record<string, unknown>): ConvPlan {
   const fn = names.fn;
-  const filter = checkQTensor(fn, names.filter, filterValue);
   requireRank(fn, names.filter, filter, 4, depthwise ? '[1, KH, KW, Cin*M]' : '[Cout, KH, KW, Cin/groups]');
   const fs = filter.shape;
   if (depthwise ? fs[0] !== 1 || fs[1] < 1 || fs[2] < 1 || fs[3] < 1 : fs.some((d) => d < 1)) {

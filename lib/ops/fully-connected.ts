@@ -6,6 +6,7 @@ import { kernels } from '../kernels';
 import type { Activation, Profile, QDType, QTensor } from '../types';
 import { dtypeRange } from '../types';
 import { checkQTensor } from '../quant/params';
+import type { CheckedQTensor } from '../quant/params';
 import { profileArg, profileId } from '../quant/profile';
 import { numel, optionsArg, rangeError } from '../validate';
 import {
@@ -49,8 +50,13 @@ export interface FcPlan {
 /** Checks weights, bias, output and options for an input of the given dtype and parameters; derives the multipliers. */
 export function planFc(names: FcNames, k: Kernels, dtype: QDType, input: TensorParams, weightsValue: unknown, biasValue: unknown,
   outputValue: unknown, o: Record<string, unknown>): FcPlan {
+  return planCheckedFc(names, k, dtype, input, checkQTensor(names.fn, names.weights, weightsValue), biasValue, outputValue, o);
+}
+
+/** planFc on weights already checked (read once: a caller that needed their dtype first must not read them again). */
+export function planCheckedFc(names: FcNames, k: Kernels, dtype: QDType, input: TensorParams, weights: CheckedQTensor, biasValue: unknown,
+  outputValue: unknown, o: Record<string, unknown>): FcPlan {
   const fn = names.fn;
-  const weights = checkQTensor(fn, names.weights, weightsValue);
   requireRank(fn, names.weights, weights, 2, '[units, K]');
   const [units, depth] = weights.shape;
   if (units < 1 || depth < 1) throw rangeError(fn, `${names.weights}.shape`, '[units, K] with units, K >= 1', weights.shape);

@@ -9,8 +9,8 @@ import type { Activation, ConvPadding, Profile, QDType, QTensor, QuantParams } f
 import { checkQTensor } from '../quant/params';
 import { numel, rangeError, shapeArg, shapeText, typeError } from '../validate';
 import { activationParams, checkElementCount, perTensorParamsArg, plainObjectArg, rejectOnThrow, resultTensor, TensorParams } from './common';
-import { ConvPlan, convGeometry, planConv, runConvKernel, runConvKernelAsync } from './conv';
-import { allocateFcOutput, FcPlan, fcGeometry, fcResult, planFc, runFcKernel, runFcKernelAsync } from './fully-connected';
+import { ConvPlan, convGeometry, planCheckedConv, runConvKernel, runConvKernelAsync } from './conv';
+import { allocateFcOutput, FcPlan, fcGeometry, fcResult, planCheckedFc, runFcKernel, runFcKernelAsync } from './fully-connected';
 
 /** An operator with its weights packed once. `Result` is a QTensor, or an Int32Array for a raw fully-connected layer. */
 export interface PreparedOp<Result = QTensor> {
@@ -193,10 +193,11 @@ function ownConvPlan(plan: ConvPlan): ConvPlan {
 function createConv(fn: string, depthwise: boolean, p: unknown): PreparedOp<QTensor> {
   const o = plainObjectArg(fn, 'p', p, 'an object { filter, bias, input, output, ...options }');
   const k = kernels();
-  const dtype = checkQTensor(fn, 'p.filter', o.filter).dtype;
+  const filter = checkQTensor(fn, 'p.filter', o.filter);  // read once, then passed on
+  const dtype = filter.dtype;
   const input = perTensorParamsArg(fn, 'p.input', o.input, dtype);
-  const plan = ownConvPlan(planConv({ fn, filter: 'p.filter', bias: 'p.bias', output: 'p.output', option: 'p.' }, depthwise, k, dtype, input,
-    o.filter, o.bias, o.output, o));
+  const plan = ownConvPlan(planCheckedConv({ fn, filter: 'p.filter', bias: 'p.bias', output: 'p.output', option: 'p.' }, depthwise, k, dtype, input,
+    filter, o.bias, o.output, o));
   let packed: ConvPlan | null = plan;
   const live = (): ConvPlan => packed as ConvPlan; // makePrepared refuses calls after dispose
   // CONV_2D int8 -> int8 on the native backend: the filter is packed once for the SIMD GEMM of this environment
@@ -319,7 +320,7 @@ export function createFullyConnected(p: PreparedFullyConnectedParams): PreparedO
   const weights = checkQTensor(fn, 'p.weights', o.weights);
   const dtype = weights.dtype;
   const input = perTensorParamsArg(fn, 'p.input', o.input, dtype);
-  const planned = planFc({ fn, weights: 'p.weights', bias: 'p.bias', output: 'p.output', option: 'p.' }, k, dtype, input, o.weights, o.bias, o.output, o);
+  const planned = planCheckedFc({ fn, weights: 'p.weights', bias: 'p.bias', output: 'p.output', option: 'p.' }, k, dtype, input, weights, o.bias, o.output, o);
   let packed: FcPlan | null = { ...planned, weights: planned.weights.slice(), bias: planned.bias === null ? null : planned.bias.slice() };
   const live = (): FcPlan => packed as FcPlan;
   const raw = planned.output === null;

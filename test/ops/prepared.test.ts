@@ -134,4 +134,19 @@ describe('prepared operator life cycle', () => {
       `conv2d.run: x.scale must be ${Math.fround(0.04)} (the prepared input scale), got ${Math.fround(0.05)}`);
     expect(out.every((v) => v === 9)).toBe(true);
   });
+
+  it('reads each field of the weights tensor once (a getter that changes its answer cannot slip past the checks)', () => {
+    const counted = (t: QTensor): { tensor: QTensor; reads: () => number } => {
+      let reads = 0;
+      const copy = { ...t };
+      Object.defineProperty(copy, 'scale', { get() { reads++; return t.scale; }, enumerable: true, configurable: true });
+      return { tensor: copy, reads: () => reads };
+    };
+    const conv = counted(convFilter);
+    q.createConv2d({ filter: conv.tensor, bias: convBias, input: inputParams, output, ...convOpts }).dispose();
+    expect(conv.reads()).toBe(1);
+    const fc = counted(fcWeights);
+    q.createFullyConnected({ weights: fc.tensor, bias: null, input: inputParams, output }).dispose();
+    expect(fc.reads()).toBe(1);
+  });
 });

@@ -122,36 +122,16 @@ void AddRun(size_t n, const uint8_t* a, const uint8_t* b, int32_t b_scaled, uint
   }
 }
 
-// The instantiation for the call: outer shifts (some input with T > 15), output shift < 0 or >= 0.
+// The instantiation for the call (ForSplitForm, add-kernels.h).
 template <bool kSigned, bool kBroadcast>
 void Dispatch(size_t n, const uint8_t* a, const uint8_t* b, int32_t b_scaled, uint8_t* out, const AddRunParams& p) {
-  const bool outer = p.split_a.outer_shift != 0 || (!kBroadcast && p.split_b.outer_shift != 0);
-  if (outer) {
-    if (p.out_high.right > 0) {
-      AddRun<kSigned, true, true, kBroadcast>(n, a, b, b_scaled, out, p);
-    } else {
-      AddRun<kSigned, true, false, kBroadcast>(n, a, b, b_scaled, out, p);
-    }
-  } else if (p.out_high.right > 0) {
-    AddRun<kSigned, false, true, kBroadcast>(n, a, b, b_scaled, out, p);
-  } else {
-    AddRun<kSigned, false, false, kBroadcast>(n, a, b, b_scaled, out, p);
-  }
+  ForSplitForm<kBroadcast>(p, [&](auto outer, auto right) {
+    AddRun<kSigned, decltype(outer)::value, decltype(right)::value, kBroadcast>(n, a, b, b_scaled, out, p);
+  });
 }
 
 }  // namespace
 
-void qs8_vadd_x32_minmax_avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out, const AddRunParams& p) {
-  Dispatch<true, false>(n, a, b, 0, out, p);
-}
-void qs8_vaddc_x32_minmax_avx2(size_t n, const uint8_t* a, int32_t b_scaled, uint8_t* out, const AddRunParams& p) {
-  Dispatch<true, true>(n, a, nullptr, b_scaled, out, p);
-}
-void qu8_vadd_x32_minmax_avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* out, const AddRunParams& p) {
-  Dispatch<false, false>(n, a, b, 0, out, p);
-}
-void qu8_vaddc_x32_minmax_avx2(size_t n, const uint8_t* a, int32_t b_scaled, uint8_t* out, const AddRunParams& p) {
-  Dispatch<false, true>(n, a, nullptr, b_scaled, out, p);
-}
+QINT8_ADD_DEFINE_KERNELS(avx2, x32)
 
 }  // namespace qint8

@@ -17,17 +17,7 @@
 // groups are an even number of entries apart (all stride-1 and stride-2 layers); other shapes run pixel by pixel.
 // 32-channel tiles fit the common 32..1024-channel layers without a half-empty tile.
 
-// GCC 12's AVX-512 intrinsics build their "undefined" pass-through operand as `__m512i __Y = __Y;`, which
-// -W(maybe-)uninitialized reports once inlined (GCC PR 105593, fixed in GCC 13): silence it for that header only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "../x86-intrinsics.h"
 
 #include <algorithm>
 #include <cstdint>

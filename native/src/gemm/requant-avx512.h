@@ -4,16 +4,7 @@
 #ifndef QINT8_SRC_GEMM_REQUANT_AVX512_H_
 #define QINT8_SRC_GEMM_REQUANT_AVX512_H_
 
-// GCC 12's AVX-512 intrinsics build their "undefined" pass-through operand as `__m512i __Y = __Y;`, which
-// -Wmaybe-uninitialized reports once inlined (GCC PR 105593, fixed in GCC 13): silence it for that header only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "../x86-intrinsics.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,17 +2,7 @@
 // each input in the split form (vpdpwssd, qint8/add.h), the output rounding as high dwords of exact 64-bit sums,
 // saturating packs for the zero point and clamp. Compiled with the avx512vnni family's flags only.
 
-// GCC 12's AVX-512 intrinsics build their "undefined" pass-through operand as `__m512i __Y = __Y;`, which
-// -W(maybe-)uninitialized reports once inlined (GCC PR 105593, fixed in GCC 13): silence it for that header only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "../x86-intrinsics.h"
 
 #include <cstddef>
 #include <cstdint>

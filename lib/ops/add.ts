@@ -44,6 +44,47 @@ function multiplierBelowOne(k: Kernels, d: number): [number, number] | null {
   return shift > 0 ? null : [multiplier, shift];
 }
 
+/** The padded input shapes and their broadcast output (numpy rules), or null when they do not broadcast. */
+export function broadcastAddShapes(a: readonly number[], b: readonly number[]): { shapeA: number[]; shapeB: number[]; outPadded: number[] } | null {
+  const shapeA = padShape(a);
+  const shapeB = padShape(b);
+  const outPadded = new Array<number>(ADD_RANK);
+  for (let d = 0; d < ADD_RANK; d++) {
+    if (shapeA[d] === shapeB[d] || shapeB[d] === 1) outPadded[d] = shapeA[d];
+    else if (shapeA[d] === 1) outPadded[d] = shapeB[d];
+    else return null;
+  }
+  return { shapeA, shapeB, outPadded };
+}
+
+/**
+ * add.cc Prepare for int8 (the public add and the TFLite loader): left shift 20, the inputs rescaled to
+ * 2 * max(s1, s2), the real multipliers in double from the float32 scales; with the clamp, the ADD geometry. Null when
+ * the output scale is too small (some multiplier is not below 1).
+ */
+export function addGeometry(k: Kernels, shapes: { shapeA: number[]; shapeB: number[]; outPadded: number[] }, pa: TensorParams,
+  pb: TensorParams, po: TensorParams, clamp: readonly [number, number]): Int32Array | null {
+  const twiceMaxInputScale = 2 * Math.max(pa.scale, pb.scale);
+  const inputA = multiplierBelowOne(k, pa.scale / twiceMaxInputScale);
+  const inputB = multiplierBelowOne(k, pb.scale / twiceMaxInputScale);
+  const outputMultiplier = multiplierBelowOne(k, twiceMaxInputScale / (2 ** LEFT_SHIFT * po.scale));
+  if (inputA === null || inputB === null || outputMultiplier === null) return null;
+  const g = new Int32Array(AddField.Count);
+  g.set(shapes.outPadded, AddField.OutputShape);
+  g.set(broadcastStrides(shapes.shapeA), AddField.StridesA);
+  g.set(broadcastStrides(shapes.shapeB), AddField.StridesB);
+  g[AddField.InputOffsetA] = -pa.zeroPoint;
+  g[AddField.InputOffsetB] = -pb.zeroPoint;
+  g[AddField.OutputOffset] = po.zeroPoint;
+  g[AddField.LeftShift] = LEFT_SHIFT;
+  [g[AddField.MultiplierA], g[AddField.ShiftA]] = inputA;
+  [g[AddField.MultiplierB], g[AddField.ShiftB]] = inputB;
+  [g[AddField.OutputMultiplier], g[AddField.OutputShift]] = outputMultiplier;
+  g[AddField.ActivationMin] = clamp[0];
+  g[AddField.ActivationMax] = clamp[1];
+  return g;
+}
+
 interface AddCall {
   a: Int8Array | Uint8Array;
   b: Int8Array | Uint8Array;
@@ -66,41 +107,16 @@ function prepareCall(fn: string, k: Kernels, a: unknown, b: unknown, output: unk
   const o = optionsArg(fn, 'opts', opts);
   const activation = activationArg(fn, 'opts.activation', o.activation);
 
-  const shapeA = padShape(x.shape);
-  const shapeB = padShape(y.shape);
-  const outPadded = new Array<number>(ADD_RANK);
-  for (let d = 0; d < ADD_RANK; d++) {
-    if (shapeA[d] === shapeB[d] || shapeB[d] === 1) outPadded[d] = shapeA[d];
-    else if (shapeA[d] === 1) outPadded[d] = shapeB[d];
-    else throw rangeError(fn, 'b.shape', `broadcastable with a.shape ${shapeText(x.shape)} (numpy rules)`, y.shape);
-  }
+  const shapes = broadcastAddShapes(x.shape, y.shape);
+  if (shapes === null) throw rangeError(fn, 'b.shape', `broadcastable with a.shape ${shapeText(x.shape)} (numpy rules)`, y.shape);
   const rank = Math.max(x.shape.length, y.shape.length);
-  const outShape = outPadded.slice(ADD_RANK - rank);
+  const outShape = shapes.outPadded.slice(ADD_RANK - rank);
   checkElementCount(fn, 'output shape', outShape);
-
-  // add.cc Prepare: the real multipliers in double from the float32 scales
-  const twiceMaxInputScale = 2 * Math.max(pa.scale, pb.scale);
-  const inputA = multiplierBelowOne(k, pa.scale / twiceMaxInputScale);
-  const inputB = multiplierBelowOne(k, pb.scale / twiceMaxInputScale);
-  const outputMultiplier = multiplierBelowOne(k, twiceMaxInputScale / (2 ** LEFT_SHIFT * outParams.scale));
-  if (inputA === null || inputB === null || outputMultiplier === null) {
+  const clamp = outputClamp(activation, outParams, x.dtype);
+  const g = addGeometry(k, shapes, pa, pb, outParams, clamp);
+  if (g === null) {
     throw rangeError(fn, 'output.scale', 'larger than 2 * max(a.scale, b.scale) / 2^20 (TFLite ADD needs an output multiplier below 1)', outParams.scale);
   }
-  const clamp = outputClamp(activation, outParams, x.dtype);
-
-  const g = new Int32Array(AddField.Count);
-  g.set(outPadded, AddField.OutputShape);
-  g.set(broadcastStrides(shapeA), AddField.StridesA);
-  g.set(broadcastStrides(shapeB), AddField.StridesB);
-  g[AddField.InputOffsetA] = -pa.zeroPoint;
-  g[AddField.InputOffsetB] = -pb.zeroPoint;
-  g[AddField.OutputOffset] = outParams.zeroPoint;
-  g[AddField.LeftShift] = LEFT_SHIFT;
-  [g[AddField.MultiplierA], g[AddField.ShiftA]] = inputA;
-  [g[AddField.MultiplierB], g[AddField.ShiftB]] = inputB;
-  [g[AddField.OutputMultiplier], g[AddField.OutputShift]] = outputMultiplier;
-  g[AddField.ActivationMin] = clamp[0];
-  g[AddField.ActivationMax] = clamp[1];
   let n = 1;
   for (const d of outShape) n *= d;
   const out = allocate(x.dtype, n);

@@ -133,24 +133,34 @@ export function convGeometry(plan: ConvPlan, shape: readonly number[], inputArg:
   const s = spatialGeometry(fn, inputArg, shape, plan.window, `${option}dilations`, `${option}padding`);
   const outShape = [shape[0], s.outH, s.outW, outC];
   checkElementCount(fn, 'output shape', outShape);
-  const w = plan.window;
-  const g = new Int32Array(ConvField.Count);
+  const g = convLayerGeometry(plan, inC, outC, filterC, depthMultiplier);
   g[ConvField.Batches] = shape[0];
   g[ConvField.InputHeight] = shape[1];
   g[ConvField.InputWidth] = shape[2];
-  g[ConvField.InputChannels] = inC;
   g[ConvField.OutputHeight] = s.outH;
   g[ConvField.OutputWidth] = s.outW;
-  g[ConvField.OutputChannels] = outC;
+  g[ConvField.PadTop] = s.padTop;
+  g[ConvField.PadLeft] = s.padLeft;
+  return { geometry: g, outShape };
+}
+
+/**
+ * The fields of a plan's kernel geometry that do not depend on the input's size (batches, height, width, and the
+ * output size and padding that follow from them stay 0): what the prepared native layers are packed with.
+ */
+export function convLayerGeometry(plan: ConvPlan, inputChannels: number, outputChannels: number, filterChannels: number,
+  depthMultiplier: number): Int32Array {
+  const w = plan.window;
+  const g = new Int32Array(ConvField.Count);
+  g[ConvField.InputChannels] = inputChannels;
+  g[ConvField.OutputChannels] = outputChannels;
   g[ConvField.FilterHeight] = w.filter[0];
   g[ConvField.FilterWidth] = w.filter[1];
-  g[ConvField.FilterChannels] = filterC;
+  g[ConvField.FilterChannels] = filterChannels;
   g[ConvField.StrideHeight] = w.strides[0];
   g[ConvField.StrideWidth] = w.strides[1];
   g[ConvField.DilationHeight] = w.dilations[0];
   g[ConvField.DilationWidth] = w.dilations[1];
-  g[ConvField.PadTop] = s.padTop;
-  g[ConvField.PadLeft] = s.padLeft;
   g[ConvField.InputOffset] = -plan.input.zeroPoint;
   g[ConvField.FilterOffset] = plan.filterOffset;
   g[ConvField.OutputOffset] = plan.output.zeroPoint;
@@ -159,7 +169,7 @@ export function convGeometry(plan: ConvPlan, shape: readonly number[], inputArg:
   g[ConvField.Profile] = plan.requant.profile;
   g[ConvField.DepthMultiplier] = depthMultiplier;
   g[ConvField.PerChannel] = plan.requant.perChannel ? 1 : 0;
-  return { geometry: g, outShape };
+  return g;
 }
 
 export function runConvKernel(k: Kernels, plan: ConvPlan, x: ByteArray, geometry: Int32Array, out: ByteArray): void {

@@ -28,19 +28,10 @@ interface PoolCall {
   result: QTensor;
 }
 
-function prepareCall(fn: string, input: unknown, opts: unknown): PoolCall {
-  const x = checkQTensor(fn, 'input', input);
-  requireRank(fn, 'input', x, 4, 'NHWC');
-  checkElementCount(fn, 'input.shape', x.shape);
-  const params = activationParams(fn, 'input', x);
-  const o = plainObjectArg(fn, 'opts', opts, 'an options object { filter, strides?, padding?, activation? }');
-  const filter = pairArg(fn, 'opts.filter', o.filter, null);
-  const strides = pairArg(fn, 'opts.strides', o.strides, [1, 1]);
-  const padding = paddingArg(fn, 'opts.padding', o.padding);
-  const activation = activationArg(fn, 'opts.activation', o.activation);
-  const s = spatialGeometry(fn, 'input', x.shape, { filter, strides, dilations: [1, 1], padding }, 'opts.filter');
-  const clamp = outputClamp(activation, params, x.dtype);
-  const [batches, inH, inW, channels] = x.shape;
+/** The Int32Array geometry of a pooling layer over an NHWC input (the public ops and the TFLite loader). */
+export function poolGeometry(shape: readonly number[], filter: readonly [number, number], strides: readonly [number, number],
+  s: { outH: number; outW: number; padTop: number; padLeft: number }, clamp: readonly [number, number]): Int32Array {
+  const [batches, inH, inW, channels] = shape;
   const g = new Int32Array(PoolField.Count);
   g[PoolField.Batches] = batches;
   g[PoolField.InputHeight] = inH;
@@ -56,6 +47,23 @@ function prepareCall(fn: string, input: unknown, opts: unknown): PoolCall {
   g[PoolField.PadLeft] = s.padLeft;
   g[PoolField.ActivationMin] = clamp[0];
   g[PoolField.ActivationMax] = clamp[1];
+  return g;
+}
+
+function prepareCall(fn: string, input: unknown, opts: unknown): PoolCall {
+  const x = checkQTensor(fn, 'input', input);
+  requireRank(fn, 'input', x, 4, 'NHWC');
+  checkElementCount(fn, 'input.shape', x.shape);
+  const params = activationParams(fn, 'input', x);
+  const o = plainObjectArg(fn, 'opts', opts, 'an options object { filter, strides?, padding?, activation? }');
+  const filter = pairArg(fn, 'opts.filter', o.filter, null);
+  const strides = pairArg(fn, 'opts.strides', o.strides, [1, 1]);
+  const padding = paddingArg(fn, 'opts.padding', o.padding);
+  const activation = activationArg(fn, 'opts.activation', o.activation);
+  const s = spatialGeometry(fn, 'input', x.shape, { filter, strides, dilations: [1, 1], padding }, 'opts.filter');
+  const clamp = outputClamp(activation, params, x.dtype);
+  const [batches, , , channels] = x.shape;
+  const g = poolGeometry(x.shape, filter, strides, s, clamp);
   const outShape = [batches, s.outH, s.outW, channels];
   const out = allocate(x.dtype, batches * s.outH * s.outW * channels);
   return { input: x.data, geometry: g, out, result: resultTensor(x.dtype, outShape, out, params) };

@@ -9,7 +9,7 @@ import type { Activation, ConvPadding, Profile, QDType, QTensor, QuantParams } f
 import { checkQTensor } from '../quant/params';
 import { numel, rangeError, shapeArg, shapeText, typeError } from '../validate';
 import { activationParams, checkElementCount, perTensorParamsArg, plainObjectArg, rejectOnThrow, resultTensor, TensorParams } from './common';
-import { ConvPlan, convGeometry, planCheckedConv, runConvKernel, runConvKernelAsync } from './conv';
+import { ConvPlan, convGeometry, convLayerGeometry, planCheckedConv, runConvKernel, runConvKernelAsync } from './conv';
 import { allocateFcOutput, FcPlan, fcGeometry, fcResult, planCheckedFc, runFcKernel, runFcKernelAsync } from './fully-connected';
 
 /** An operator with its weights packed once. `Result` is a QTensor, or an Int32Array for a raw fully-connected layer. */
@@ -262,7 +262,7 @@ function packNativeConv(plan: ConvPlan): NativeConvPacks | null {
     byInputChannels.set(geometry[ConvField.InputChannels], op);
     return op;
   };
-  pack(convLayerGeometry(plan, plan.filterShape[3]));
+  pack(convLayerGeometry(plan, plan.filterShape[3], plan.filterShape[0], plan.filterShape[3], 1));
   return {
     forGeometry: (geometry) => byInputChannels.get(geometry[ConvField.InputChannels]) ?? pack(geometry),
     dispose() {
@@ -270,30 +270,6 @@ function packNativeConv(plan: ConvPlan): NativeConvPacks | null {
       byInputChannels.clear();
     },
   };
-}
-
-/** The fields of a plan's kernel geometry that do not depend on the input's size (convGeometry fills the rest). */
-function convLayerGeometry(plan: ConvPlan, inputChannels: number): Int32Array {
-  const w = plan.window;
-  const g = new Int32Array(ConvField.Count);
-  g[ConvField.InputChannels] = inputChannels;
-  g[ConvField.OutputChannels] = plan.filterShape[0];
-  g[ConvField.FilterHeight] = w.filter[0];
-  g[ConvField.FilterWidth] = w.filter[1];
-  g[ConvField.FilterChannels] = plan.filterShape[3];
-  g[ConvField.StrideHeight] = w.strides[0];
-  g[ConvField.StrideWidth] = w.strides[1];
-  g[ConvField.DilationHeight] = w.dilations[0];
-  g[ConvField.DilationWidth] = w.dilations[1];
-  g[ConvField.InputOffset] = -plan.input.zeroPoint;
-  g[ConvField.FilterOffset] = plan.filterOffset;
-  g[ConvField.OutputOffset] = plan.output.zeroPoint;
-  g[ConvField.ActivationMin] = plan.clamp[0];
-  g[ConvField.ActivationMax] = plan.clamp[1];
-  g[ConvField.Profile] = plan.requant.profile;
-  g[ConvField.DepthMultiplier] = 1;
-  g[ConvField.PerChannel] = plan.requant.perChannel ? 1 : 0;
-  return g;
 }
 
 /** CONV_2D with the filter packed once (see conv2d): p = { filter, bias, input, output, strides?, dilations?, padding?, activation?, profile? }. */
@@ -387,26 +363,8 @@ function packNativeDepthwise(plan: ConvPlan): NativePreparedDepthwiseConv2D | nu
   if (native === null || plan.dtype !== 'int8' || plan.filterOffset !== 0) return null;
   const r = plan.requant;
   if (r.profile !== 2 && r.multiplier.some((m) => m < 0)) return null;
-  const w = plan.window;
   const channels = plan.filterShape[3];
   const multiplier = plan.depthMultiplier !== undefined && channels % plan.depthMultiplier === 0 ? plan.depthMultiplier : 1;
-  const g = new Int32Array(ConvField.Count);
-  g[ConvField.InputChannels] = channels / multiplier;
-  g[ConvField.OutputChannels] = channels;
-  g[ConvField.FilterHeight] = w.filter[0];
-  g[ConvField.FilterWidth] = w.filter[1];
-  g[ConvField.FilterChannels] = 1;
-  g[ConvField.StrideHeight] = w.strides[0];
-  g[ConvField.StrideWidth] = w.strides[1];
-  g[ConvField.DilationHeight] = w.dilations[0];
-  g[ConvField.DilationWidth] = w.dilations[1];
-  g[ConvField.InputOffset] = -plan.input.zeroPoint;
-  g[ConvField.FilterOffset] = plan.filterOffset;
-  g[ConvField.OutputOffset] = plan.output.zeroPoint;
-  g[ConvField.ActivationMin] = plan.clamp[0];
-  g[ConvField.ActivationMax] = plan.clamp[1];
-  g[ConvField.Profile] = r.profile;
-  g[ConvField.DepthMultiplier] = multiplier;
-  g[ConvField.PerChannel] = r.perChannel ? 1 : 0;
+  const g = convLayerGeometry(plan, channels / multiplier, channels, 1, multiplier);
   return native.createDepthwiseConv2d(plan.filter as Int8Array, plan.bias, r.multiplier, r.shift, r.scale, g);
 }

@@ -5,7 +5,9 @@ import type { ByteArray } from '../../binding';
 import type { Kernels } from '../kernels';
 import type { Activation, ConvPadding, ExplicitPadding, Padding, Profile, QTensor } from '../types';
 import { outputClamp, SpatialGeometry, spatialGeometry, TensorParams, WindowSpec } from '../ops/common';
-import { ADD_RANK, AddField, PoolField, SoftmaxField } from '../ops/geometry';
+import { ADD_RANK, SoftmaxField } from '../ops/geometry';
+import { poolGeometry } from '../ops/pool';
+import { addGeometry, broadcastAddShapes } from '../ops/add';
 import { effectiveFilterSize, outputSize } from '../ops/padding';
 import { bindPrepared, createConv2d, createDepthwiseConv2d, createFullyConnected, PreparedFullyConnectedParams, PreparedOp } from '../ops/prepared';
 import { profileId } from '../quant/profile';
@@ -101,6 +103,20 @@ function sync(run: (k: Kernels) => void): Step {
       run(k);
       return Promise.resolve();
     },
+  };
+}
+
+/** A node that computes its one int8 output from its one int8 input on the calling thread. */
+function int8Node(c: OpCheck, input: TensorSpec, output: TensorSpec, run: (k: Kernels, x: Int8Array, out: Int8Array) => void,
+  extra: Pick<Node, 'pad'> = {}): Node {
+  return {
+    index: c.op.index, name: c.op.name, reads: [input.index], writes: [output.index], ...extra,
+    bind: (v) => {
+      const x = v.int8(input.index);
+      const out = v.int8(output.index);
+      return sync((k) => run(k, x, out));
+    },
+    dispose: () => undefined,
   };
 }
 
@@ -493,47 +509,8 @@ function buildPool(c: OpCheck, max: boolean): Node {
     { filter, strides, dilations: [1, 1], padding });
   c.outputShape(output, [n, s.outH, s.outW, ch]);
   const clamp = outputClamp(activation, outP, 'int8');
-  const g = new Int32Array(PoolField.Count);
-  g[PoolField.Batches] = n;
-  g[PoolField.InputHeight] = h;
-  g[PoolField.InputWidth] = w;
-  g[PoolField.Channels] = ch;
-  g[PoolField.OutputHeight] = s.outH;
-  g[PoolField.OutputWidth] = s.outW;
-  g[PoolField.FilterHeight] = filter[0];
-  g[PoolField.FilterWidth] = filter[1];
-  g[PoolField.StrideHeight] = strides[0];
-  g[PoolField.StrideWidth] = strides[1];
-  g[PoolField.PadTop] = s.padTop;
-  g[PoolField.PadLeft] = s.padLeft;
-  g[PoolField.ActivationMin] = clamp[0];
-  g[PoolField.ActivationMax] = clamp[1];
-  return {
-    index: c.op.index, name: c.op.name, reads: [input.index], writes: [output.index],
-    bind: (v) => {
-      const x = v.int8(input.index);
-      const out = v.int8(output.index);
-      return sync((k) => (max ? k.maxPool2d(x, g, out) : k.averagePool2d(x, g, out)));
-    },
-    dispose: () => undefined,
-  };
-}
-
-/** TFLite QuantizeMultiplierSmallerThanOneExp: null unless 0 < d < 1 after rounding. */
-function multiplierBelowOne(k: Kernels, d: number): [number, number] | null {
-  if (!(d < 1)) return null;
-  const [multiplier, shift] = k.quantizeMultiplier(d, 0);
-  return shift > 0 ? null : [multiplier, shift];
-}
-
-function broadcastStrides(padded: readonly number[]): number[] {
-  const strides = new Array<number>(ADD_RANK).fill(0);
-  let stride = 1;
-  for (let d = ADD_RANK - 1; d >= 0; d--) {
-    strides[d] = padded[d] === 1 ? 0 : stride;
-    stride *= padded[d];
-  }
-  return strides;
+  const g = poolGeometry(input.shape, filter, strides, s, clamp);
+  return int8Node(c, input, output, (k, x, out) => (max ? k.maxPool2d(x, g, out) : k.averagePool2d(x, g, out)));
 }
 
 function buildAdd(c: OpCheck): Node {
@@ -548,38 +525,13 @@ function buildAdd(c: OpCheck): Node {
   c.maxRank(b, 'input 2', ADD_RANK);
   const t = c.options(Options.Add, 'AddOptions', false);
   const activation = c.activationOption(t, Slot.AddOptions.activation);
-  const shapeA = [...new Array<number>(ADD_RANK - a.shape.length).fill(1), ...a.shape];
-  const shapeB = [...new Array<number>(ADD_RANK - b.shape.length).fill(1), ...b.shape];
-  const outPadded = new Array<number>(ADD_RANK);
-  for (let d = 0; d < ADD_RANK; d++) {
-    if (shapeA[d] === shapeB[d] || shapeB[d] === 1) outPadded[d] = shapeA[d];
-    else if (shapeA[d] === 1) outPadded[d] = shapeB[d];
-    else throw c.fail(`input shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} do not broadcast`);
-  }
-  c.outputShape(output, outPadded.slice(ADD_RANK - Math.max(a.shape.length, b.shape.length)));
-  // add.cc Prepare for int8: left shift 20, inputs rescaled to 2 * max(s1, s2), in double from the float32 scales
-  const k = c.ctx.kernels;
-  const twiceMax = 2 * Math.max(pa.scale, pb.scale);
-  const ma = multiplierBelowOne(k, pa.scale / twiceMax);
-  const mb = multiplierBelowOne(k, pb.scale / twiceMax);
-  const mo = multiplierBelowOne(k, twiceMax / (2 ** 20 * po.scale));
-  if (ma === null || mb === null || mo === null) {
+  const shapes = broadcastAddShapes(a.shape, b.shape);
+  if (shapes === null) throw c.fail(`input shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} do not broadcast`);
+  c.outputShape(output, shapes.outPadded.slice(ADD_RANK - Math.max(a.shape.length, b.shape.length)));
+  const g = addGeometry(c.ctx.kernels, shapes, pa, pb, po, outputClamp(activation, po, 'int8'));
+  if (g === null) {
     throw c.fail(`output scale ${po.scale} is too small for the input scales ${pa.scale}, ${pb.scale} (TFLite ADD needs an output multiplier below 1)`);
   }
-  const clamp = outputClamp(activation, po, 'int8');
-  const g = new Int32Array(AddField.Count);
-  g.set(outPadded, AddField.OutputShape);
-  g.set(broadcastStrides(shapeA), AddField.StridesA);
-  g.set(broadcastStrides(shapeB), AddField.StridesB);
-  g[AddField.InputOffsetA] = -pa.zeroPoint;
-  g[AddField.InputOffsetB] = -pb.zeroPoint;
-  g[AddField.OutputOffset] = po.zeroPoint;
-  g[AddField.LeftShift] = 20;
-  [g[AddField.MultiplierA], g[AddField.ShiftA]] = ma;
-  [g[AddField.MultiplierB], g[AddField.ShiftB]] = mb;
-  [g[AddField.OutputMultiplier], g[AddField.OutputShift]] = mo;
-  g[AddField.ActivationMin] = clamp[0];
-  g[AddField.ActivationMax] = clamp[1];
   return {
     index: c.op.index, name: c.op.name, reads: [a.index, b.index], writes: [output.index],
     bind: (v) => {
@@ -623,15 +575,7 @@ function buildSoftmax(c: OpCheck): Node {
   g[SoftmaxField.InputMultiplier] = multiplier;
   g[SoftmaxField.InputLeftShift] = leftShift;
   g[SoftmaxField.DiffMin] = -radius;
-  return {
-    index: c.op.index, name: c.op.name, reads: [input.index], writes: [output.index],
-    bind: (v) => {
-      const x = v.int8(input.index);
-      const out = v.int8(output.index);
-      return sync((k) => k.softmax(x, g, out));
-    },
-    dispose: () => undefined,
-  };
+  return int8Node(c, input, output, (k, x, out) => k.softmax(x, g, out));
 }
 
 function buildLogistic(c: OpCheck): Node {
@@ -644,15 +588,7 @@ function buildLogistic(c: OpCheck): Node {
   c.outputShape(output, input.shape);
   c.options(Options.NONE, 'no options', false);
   const table = logisticTable(inP.zeroPoint, inP.scale, c.ctx.profile === 'tflite-single');
-  return {
-    index: c.op.index, name: c.op.name, reads: [input.index], writes: [output.index],
-    bind: (v) => {
-      const x = v.int8(input.index);
-      const out = v.int8(output.index);
-      return sync(() => lookup(table, x, out));
-    },
-    dispose: () => undefined,
-  };
+  return int8Node(c, input, output, (_k, x, out) => lookup(table, x, out));
 }
 
 /** RESHAPE: the target shape (shape tensor or new_shape option, one -1 inferred) must be the declared output shape. */
@@ -725,16 +661,7 @@ function buildPad(c: OpCheck, v2: boolean): Node {
     value = int8View(data)[0];
   }
   const plan = planPad(input.shape, before, after, value);
-  return {
-    index: c.op.index, name: c.op.name, reads: [input.index], writes: [output.index],
-    pad: { input: input.index, before, after, value, plan },
-    bind: (v) => {
-      const x = v.int8(input.index);
-      const out = v.int8(output.index);
-      return sync(() => pad(plan, x, out));
-    },
-    dispose: () => undefined,
-  };
+  return int8Node(c, input, output, (_k, x, out) => pad(plan, x, out), { pad: { input: input.index, before, after, value, plan } });
 }
 
 function buildTranspose(c: OpCheck): Node {
@@ -755,15 +682,7 @@ function buildTranspose(c: OpCheck): Node {
   }
   c.outputShape(output, perm.map((p) => input.shape[p]));
   const plan = planTranspose(input.shape, perm);
-  return {
-    index: c.op.index, name: c.op.name, reads: [input.index], writes: [output.index],
-    bind: (v) => {
-      const x = v.int8(input.index);
-      const out = v.int8(output.index);
-      return sync(() => transpose(plan, x, out));
-    },
-    dispose: () => undefined,
-  };
+  return int8Node(c, input, output, (_k, x, out) => transpose(plan, x, out));
 }
 
 function buildMean(c: OpCheck): Node {
@@ -790,15 +709,7 @@ function buildMean(c: OpCheck): Node {
   const [multiplier, shift] = c.ctx.kernels.quantizeMultiplier(inP.scale / outP.scale, pid === 2 ? 0 : pid);
   if (shift > 30) throw c.fail(`input scale ${inP.scale} / output scale ${outP.scale} is too large (at least 2^30)`);
   const plan: MeanPlan = planMean(input.shape, axes, inP.zeroPoint, outP.zeroPoint, multiplier, shift, pid === 1);
-  return {
-    index: c.op.index, name: c.op.name, reads: [input.index], writes: [output.index],
-    bind: (v) => {
-      const x = v.int8(input.index);
-      const out = v.int8(output.index);
-      return sync(() => mean(plan, x, out));
-    },
-    dispose: () => undefined,
-  };
+  return int8Node(c, input, output, (_k, x, out) => mean(plan, x, out));
 }
 
 function buildConcatenation(c: OpCheck): Node {

@@ -4,6 +4,8 @@
 #include "qint8/dwconv.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -40,16 +42,16 @@ size_t Avx512QuadOrder(size_t slot) {
 
 std::vector<DwconvKernel> CompiledKernels() {
   std::vector<DwconvKernel> v;
-  //          isa              name                                   ct  g  bytes flip   lane order       pack_row                             row                                  extra bytes                    pack_extra
-  v.push_back({kIsaScalar,     "qs8-dwconv-8c1-minmax-scalar",        8,  1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_8c1_scalar,      qs8_dwconv_8c1_minmax_scalar,        0,                             nullptr});
+  //          isa              name                                   ct  g  bytes flip   lane order       pack_row                             row                                  extra bytes                    pack_extra                             pack_row_pairs
+  v.push_back({kIsaScalar,     "qs8-dwconv-8c1-minmax-scalar",        8,  1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_8c1_scalar,      qs8_dwconv_8c1_minmax_scalar,        0,                             nullptr,                               nullptr});
 #if QINT8_HAVE_AVX2
-  v.push_back({kIsaAvx2,       "qs8-dwconv-32c2-minmax-avx2",         32, 2, 2,    false, Avx2PairOrder,   qs8_dwconv_pack_row_32c2_avx2,       qs8_dwconv_32c2_minmax_avx2,         0,                             nullptr});
+  v.push_back({kIsaAvx2,       "qs8-dwconv-32c2-minmax-avx2",         32, 2, 2,    false, Avx2PairOrder,   qs8_dwconv_pack_row_32c2_avx2,       qs8_dwconv_32c2_minmax_avx2,         0,                             nullptr,                               nullptr});
 #endif
 #if QINT8_HAVE_AVX512VNNI
-  v.push_back({kIsaAvx512Vnni, "qs8-dwconv-2x32c4-minmax-avx512vnni", 32, 4, 1,    true,  Avx512QuadOrder, qs8_dwconv_pack_row_32c4_avx512vnni, qs8_dwconv_2x32c4_minmax_avx512vnni, kDwconvExtraBytes32c4Avx512, qs8_dwconv_pack_extra_32c4_avx512vnni});
+  v.push_back({kIsaAvx512Vnni, "qs8-dwconv-2x32c4-minmax-avx512vnni", 32, 4, 1,    true,  Avx512QuadOrder, qs8_dwconv_pack_row_32c4_avx512vnni, qs8_dwconv_2x32c4_minmax_avx512vnni, kDwconvExtraBytes32c4Avx512, qs8_dwconv_pack_extra_32c4_avx512vnni, qs8_dwconv_pack_row_pairs_32c4_avx512vnni});
 #endif
 #if QINT8_HAVE_NEON
-  v.push_back({kIsaNeon,       "qs8-dwconv-16c1-minmax-neon",         16, 1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_16c1_neon,       qs8_dwconv_16c1_minmax_neon,         0,                             nullptr});
+  v.push_back({kIsaNeon,       "qs8-dwconv-16c1-minmax-neon",         16, 1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_16c1_neon,       qs8_dwconv_16c1_minmax_neon,         0,                             nullptr,                               nullptr});
 #endif
   return v;
 }
@@ -69,9 +71,13 @@ size_t Gcd(size_t a, size_t b) {
 constexpr int64_t kMaxKh = 64;
 constexpr double kMaxScratchBytes = 64.0 * 1024 * 1024;
 
-// Everything about the padded row R and the tap rows T that follows from the shape and the kernel.
+// Everything about the padded rows R and the tap rows T that follows from the shape and the kernel. A tap row is
+// made from one padded row (entries of G taps along the width), or, in pair mode, from two (a row pair: entries of
+// 2x2 taps, for stride-2 layers whose kernel has pack_row_pairs).
 struct RowPlan {
-  size_t g = 1, kw_groups = 1, q = 1, entry_step = 1, group_step = 1;
+  bool pairs = false;         // tap row P = padded rows 2P, 2P + 1 (output row oy reads P = oy .. oy + tap_rows - 1)
+  size_t tap_rows = 0;        // tap rows per output row: KH, or ceil(KH / 2) in pair mode
+  size_t g = 1, kw_groups = 1, q = 1, entry_step = 1, group_step = 1;  // kw_groups: per tap row, as the row reads
   size_t entries = 0;        // tap-row entries per tile
   size_t r_pixels = 0;       // pixels of R (input column p - pad_left)
   size_t cp = 0;             // bytes per R pixel: tiles * CT
@@ -83,6 +89,12 @@ struct RowPlan {
   bool direct = false;        // R's in-image pixels point into the input (M == 1, channels == tiles * CT)
 };
 
+// Pair mode: stride 2 and dilation 1 both ways, a kernel that packs row pairs, a filter of at least 2x2.
+bool UsesRowPairs(const DwconvKernel& k, const PackedDwconvWeights& packed, const DwconvShape& s) {
+  return k.pack_row_pairs != nullptr && s.stride_h == 2 && s.stride_w == 2 && s.dilation_h == 1 && s.dilation_w == 1 &&
+         packed.kh >= 2 && packed.kw >= 2;
+}
+
 // Returns false when the rows would be unreasonable (see kMaxScratchBytes); fills *plan otherwise.
 bool MakeRowPlan(const PackedDwconvWeights& packed, const DwconvShape& s, RowPlan* plan) {
   const DwconvKernel& k = *packed.kernel;
@@ -93,13 +105,13 @@ bool MakeRowPlan(const PackedDwconvWeights& packed, const DwconvShape& s, RowPla
   const double kwg = static_cast<double>(packed.kw_groups);
   // Bound everything in double first (no integer overflow for any int32 geometry), then compute exactly. The span
   // of R: the pixels the output row's taps read, plus one more entry (entries are rounded up to even), which is
-  // q = gcd(stride, g * dilation) <= g * dilation pixels further.
+  // q = gcd(stride, g * dilation) <= g * dilation pixels further. It also bounds pair mode's 2 * (out_w + KW/2 + 1).
   const double span = static_cast<double>(s.out_w - 1) * s.stride_w + (kwg * g - 1) * s.dilation_w + 1 +
                       static_cast<double>(s.dilation_w) * g;
   const double cp = static_cast<double>(packed.tiles * k.ct);
   const double slots = std::min(static_cast<double>(packed.kh) * s.dilation_h, static_cast<double>(packed.kh) + 32);
   const double entry_bytes = cp * g * k.element_bytes;
-  const double scratch = span * cp + (slots + 1) * span * entry_bytes;
+  const double scratch = 2 * span * cp + (slots + 1) * span * entry_bytes;
   // A padded row must be paid for by the work it serves: not much wider than the input row plus the taps the
   // output row reads (only huge strides or dilations over small images exceed that).
   if (span > 4 * (static_cast<double>(s.in_w) + static_cast<double>(s.out_w) * kwg * g) + 64) return false;
@@ -107,20 +119,34 @@ bool MakeRowPlan(const PackedDwconvWeights& packed, const DwconvShape& s, RowPla
 
   RowPlan p;
   p.g = k.g;
-  p.kw_groups = packed.kw_groups;
-  const size_t sw = static_cast<size_t>(s.stride_w), dw = static_cast<size_t>(s.dilation_w);
-  p.q = Gcd(sw, p.g * dw);
-  p.entry_step = sw / p.q;
-  p.group_step = p.g * dw / p.q;
   const size_t out_w = static_cast<size_t>(s.out_w);
-  // Entries rounded up to even (kernels may store tap rows as blocks of two entries), and R covering them all.
-  p.entries = RoundUp(((out_w - 1) * sw + (p.kw_groups - 1) * p.g * dw) / p.q + 1, 2);
-  p.r_pixels = std::max((out_w - 1) * sw + (p.kw_groups * p.g - 1) * dw + 1, (p.entries - 1) * p.q + (p.g - 1) * dw + 1);
+  if (UsesRowPairs(k, packed, s)) {
+    // Entry e: columns 2e, 2e + 1 of both rows; output pixel ox reads entries ox .. ox + ceil(KW/2) - 1.
+    p.pairs = true;
+    p.tap_rows = (packed.kh + 1) / 2;
+    p.kw_groups = (packed.kw + 1) / 2;
+    p.q = 2;
+    p.entry_step = 1;
+    p.group_step = 1;
+    p.entries = RoundUp(out_w - 1 + p.kw_groups, 2);
+    p.r_pixels = 2 * p.entries;
+    p.slots = p.tap_rows + 1;  // the rows of an output row, and the next one's new row (packed ahead)
+  } else {
+    const size_t sw = static_cast<size_t>(s.stride_w), dw = static_cast<size_t>(s.dilation_w);
+    p.tap_rows = packed.kh;
+    p.kw_groups = packed.kw_groups;
+    p.q = Gcd(sw, p.g * dw);
+    p.entry_step = sw / p.q;
+    p.group_step = p.g * dw / p.q;
+    // Entries rounded up to even (kernels may store tap rows as blocks of two entries), and R covering them all.
+    p.entries = RoundUp(((out_w - 1) * sw + (p.kw_groups - 1) * p.g * dw) / p.q + 1, 2);
+    p.r_pixels = std::max((out_w - 1) * sw + (p.kw_groups * p.g - 1) * dw + 1, (p.entries - 1) * p.q + (p.g - 1) * dw + 1);
+    p.slots = static_cast<size_t>(slots);
+  }
   p.cp = packed.tiles * k.ct;
   p.entry_bytes = k.ct * k.g * k.element_bytes;
   p.row_tile_bytes = RoundUp(p.entries * p.entry_bytes, 64);
   p.t_row_bytes = packed.tiles * p.row_tile_bytes;
-  p.slots = static_cast<size_t>(slots);
   const int64_t r = static_cast<int64_t>(p.r_pixels);
   p.valid_begin = static_cast<size_t>(std::min(std::max<int64_t>(s.pad_left, 0), r));
   p.valid_end = static_cast<size_t>(std::min(std::max<int64_t>(s.pad_left + s.in_w, 0), r));
@@ -130,31 +156,68 @@ bool MakeRowPlan(const PackedDwconvWeights& packed, const DwconvShape& s, RowPla
   return true;
 }
 
-// A 64-byte aligned byte buffer, filled with `fill`, or left uninitialised (tap rows: pack_row writes every byte a
-// row function reads).
+// A 64-byte aligned byte buffer that keeps its storage between calls (it lives in a thread's scratch). Reserve
+// leaves the bytes uninitialised (tap rows: the packers write every byte a row function reads); Release frees
+// storage beyond kKeepBytes, so that one huge layer does not pin its scratch for the thread's life.
 struct AlignedBuffer {
+  static constexpr size_t kKeepBytes = size_t{4} << 20;
   std::unique_ptr<uint8_t[]> storage;
+  size_t capacity = 0;
   uint8_t* data = nullptr;
-  void Allocate(size_t bytes) {
-    storage.reset(new uint8_t[bytes + 64]);
+  void Reserve(size_t bytes) {
+    if (bytes > capacity) {
+      storage.reset();
+      capacity = 0;
+      data = nullptr;
+      storage.reset(new uint8_t[bytes + 64]);
+      capacity = bytes;
+    }
     const uintptr_t base = reinterpret_cast<uintptr_t>(storage.get());
     data = storage.get() + ((64 - base % 64) % 64);
   }
-  void Allocate(size_t bytes, uint8_t fill) {
-    Allocate(bytes);
-    std::memset(data, fill, bytes);
+  void Release() {
+    if (capacity <= kKeepBytes) return;
+    storage.reset();
+    capacity = 0;
+    data = nullptr;
   }
 };
 
-// The scratch of one task: the padded row (pixel table px, and in copy mode the expanded copy r) and `slots`
-// cached tap rows with the (batch, input row) they hold.
+// The scratch of one task: the padded rows (pixel tables px, and in copy mode the expanded copies r; two in pair
+// mode) and `slots` cached tap rows with the tap row they hold (tag).
 struct TaskScratch {
-  AlignedBuffer r, t;
-  std::vector<const int8_t*> px;
+  AlignedBuffer r[2], t;
+  std::vector<const int8_t*> px[2];
   std::vector<int64_t> tag;
   std::vector<uint64_t> last_use;
   std::vector<const uint8_t*> rows;
 };
+
+// A calling thread's depthwise scratch, grown on demand and kept for the thread's life (tasks on pool threads use
+// it by index; the caller waits for them). Besides the tasks': the pixel of z_in bytes, its pixel table and the
+// tap row of padding that every task reads, with the key they were made for, so that repeated runs of a layer
+// reuse them.
+struct DwconvScratch {
+  std::vector<TaskScratch> tasks;
+  AlignedBuffer z_pixel, pad_t;
+  std::vector<const int8_t*> pad_px;
+  std::array<size_t, 8> pad_key{};  // all zero: nothing made yet (a real key holds a kernel address)
+  void Release() {
+    for (TaskScratch& ts : tasks) {
+      for (AlignedBuffer& r : ts.r) r.Release();
+      ts.t.Release();
+    }
+    if (pad_t.capacity > AlignedBuffer::kKeepBytes || z_pixel.capacity > AlignedBuffer::kKeepBytes) {
+      pad_key = {};
+      pad_t.Release();
+      z_pixel.Release();
+    }
+  }
+};
+DwconvScratch& ThreadScratch() {
+  thread_local DwconvScratch scratch;
+  return scratch;
+}
 
 // Copy mode (depth multiplier > 1, or channels not filling whole tiles): writes input row (n, iy) into R's in-image
 // pixels, expanded to output channels (the padding pixels keep the z_in bytes they were filled with).
@@ -197,7 +260,13 @@ void PackDwconvWeights(const DwconvKernel& kernel, const int8_t* filter, size_t 
   p.input_zero_point = input_zero_point;
   p.left_shift = false;
   const size_t header_bytes = kDwconvHeaderArrays * ct * sizeof(int32_t);
-  p.tile_bytes = RoundUp(header_bytes + kh * p.kw_groups * ct * g * e, 64) + kernel.extra_bytes;
+  const size_t weight_bytes = kh * p.kw_groups * ct * g * e;
+  // Kernels that pack row pairs read a second copy of the taps as 2x2 quads: ceil(KH/2) x ceil(KW/2) of them.
+  const bool quads = kernel.pack_row_pairs != nullptr;
+  const size_t pair_rows = (kh + 1) / 2, pair_groups = (kw + 1) / 2;
+  p.weights_offset = header_bytes;
+  p.pair_weights_offset = quads ? header_bytes + weight_bytes : 0;
+  p.tile_bytes = RoundUp(header_bytes + weight_bytes + (quads ? pair_rows * pair_groups * ct * 4 : 0), 64) + kernel.extra_bytes;
   p.storage.assign(p.tiles * p.tile_bytes + 64, 0);
   const uintptr_t base = reinterpret_cast<uintptr_t>(p.storage.data());
   p.data = p.storage.data() + ((64 - base % 64) % 64);
@@ -238,9 +307,26 @@ void PackDwconvWeights(const DwconvKernel& kernel, const int8_t* filter, size_t 
           }
         }
       }
+      // Quad i of pair (ky2, j2): tap (2 * ky2 + i / 2, 2 * j2 + i % 2), zero outside the filter.
+      for (size_t ky2 = 0; quads && ky2 < pair_rows; ++ky2) {
+        for (size_t j2 = 0; j2 < pair_groups; ++j2) {
+          for (size_t i = 0; i < 4; ++i) {
+            const size_t ky = 2 * ky2 + i / 2, kx = 2 * j2 + i % 2;
+            const int8_t w = ky < kh && kx < kw ? filter[(ky * kw + kx) * channels + c] : 0;
+            tile[p.pair_weights_offset + ((ky2 * pair_groups + j2) * ct + slot) * 4 + i] = static_cast<uint8_t>(w);
+          }
+        }
+      }
     }
-    if (kernel.pack_extra != nullptr) kernel.pack_extra(tile, tile + extra_offset);
   }
+  for (size_t t = 0; kernel.pack_extra != nullptr && t < p.tiles; ++t) {
+    const uint8_t* tile = p.data + t * p.tile_bytes;
+    kernel.pack_extra(tile, t + 1 < p.tiles ? tile + p.tile_bytes : nullptr, p.data + t * p.tile_bytes + extra_offset);
+  }
+}
+
+bool DwconvUsesRowPairs(const PackedDwconvWeights& packed, const DwconvShape& shape) {
+  return packed.kernel != nullptr && UsesRowPairs(*packed.kernel, packed, shape);
 }
 
 bool DwconvShapeSupported(const PackedDwconvWeights& packed, const DwconvShape& shape) {
@@ -255,101 +341,171 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
   if (!MakeRowPlan(packed, s, &plan)) return;  // callers check DwconvShapeSupported first
   const DwconvKernel& kernel = *packed.kernel;
   const uint8_t z_byte = static_cast<uint8_t>(packed.input_zero_point);
-  const size_t kh = packed.kh;
   const size_t total_rows = static_cast<size_t>(s.batches) * static_cast<size_t>(s.out_h);
   const size_t pool = ThreadPoolSize();
   const size_t participants = threads == 0 ? pool : std::min(threads, pool);
   const size_t tasks = participants <= 1 ? 1 : std::min(total_rows, participants * 4);
+  const size_t dilation_w = static_cast<size_t>(s.dilation_w);
 
-  // A pixel of z_in bytes (padding), and the tap row of a padding row, shared read-only by all tasks.
-  AlignedBuffer z_pixel, pad_t;
-  z_pixel.Allocate(plan.cp, z_byte);
-  pad_t.Allocate(plan.t_row_bytes);
-  const std::vector<const int8_t*> pad_px(plan.r_pixels, reinterpret_cast<const int8_t*>(z_pixel.data));
-  kernel.pack_row(pad_px.data(), packed.tiles, plan.entries, plan.q, static_cast<size_t>(s.dilation_w), pad_t.data,
-                  plan.row_tile_bytes);
-  std::vector<TaskScratch> scratch(tasks);  // allocated here, so an allocation failure throws before any work
-  for (TaskScratch& ts : scratch) {
-    if (plan.direct) {
-      ts.px.assign(plan.r_pixels, reinterpret_cast<const int8_t*>(z_pixel.data));  // in-image entries set per row
+  // Everything is reserved here, on the calling thread, so that an allocation failure throws before any work.
+  DwconvScratch& scratch = ThreadScratch();
+  // A pixel of z_in bytes (padding), its pixel table and the tap row of padding, shared read-only by all tasks.
+  const std::array<size_t, 8> key{reinterpret_cast<uintptr_t>(&kernel), packed.tiles, plan.entries, plan.q, dilation_w,
+                                  plan.row_tile_bytes, z_byte, plan.pairs};
+  if (scratch.pad_key != key) {
+    scratch.pad_key = {};
+    scratch.z_pixel.Reserve(plan.cp);
+    std::memset(scratch.z_pixel.data, z_byte, plan.cp);
+    scratch.pad_px.assign(plan.r_pixels, reinterpret_cast<const int8_t*>(scratch.z_pixel.data));
+    scratch.pad_t.Reserve(plan.t_row_bytes);
+    if (plan.pairs) {
+      kernel.pack_row_pairs(scratch.pad_px.data(), scratch.pad_px.data(), packed.tiles, plan.entries, scratch.pad_t.data,
+                            plan.row_tile_bytes);
     } else {
-      ts.r.Allocate(plan.r_pixels * plan.cp, z_byte);
-      ts.px.resize(plan.r_pixels);
-      for (size_t i = 0; i < plan.r_pixels; ++i) ts.px[i] = reinterpret_cast<const int8_t*>(ts.r.data + i * plan.cp);
+      kernel.pack_row(scratch.pad_px.data(), packed.tiles, plan.entries, plan.q, dilation_w, scratch.pad_t.data,
+                      plan.row_tile_bytes);
     }
-    ts.t.Allocate(plan.slots * plan.t_row_bytes);
-    ts.tag.assign(plan.slots, std::numeric_limits<int64_t>::min());
+    scratch.pad_key = key;
+  }
+  if (scratch.pad_px.size() < plan.r_pixels) scratch.pad_px.resize(plan.r_pixels, scratch.pad_px.front());
+  const int8_t* const* pad_px = scratch.pad_px.data();
+  const uint8_t* pad_t = scratch.pad_t.data;
+  if (scratch.tasks.size() < tasks) scratch.tasks.resize(tasks);
+  const size_t padded_rows = plan.pairs ? 2 : 1;
+  for (size_t task = 0; task < tasks; ++task) {
+    TaskScratch& ts = scratch.tasks[task];
+    for (size_t i = 0; i < padded_rows; ++i) {
+      if (plan.direct) {
+        ts.px[i].assign(pad_px, pad_px + plan.r_pixels);  // in-image entries set per row
+      } else {
+        ts.r[i].Reserve(plan.r_pixels * plan.cp);
+        std::memset(ts.r[i].data, z_byte, plan.r_pixels * plan.cp);
+        ts.px[i].resize(plan.r_pixels);
+        for (size_t p = 0; p < plan.r_pixels; ++p) ts.px[i][p] = reinterpret_cast<const int8_t*>(ts.r[i].data + p * plan.cp);
+      }
+    }
+    ts.t.Reserve(plan.slots * plan.t_row_bytes);
+    ts.tag.assign(plan.slots, -1);
     ts.last_use.assign(plan.slots, 0);
-    ts.rows.assign(kh, nullptr);
+    ts.rows.assign(plan.tap_rows, nullptr);
   }
 
   const size_t out_w = static_cast<size_t>(s.out_w);
   const size_t row_bytes = out_w * packed.channels;
+  // Tap row `index` of image n: input row index (normal mode) or row pair index (pair mode). Tags: n * tag_stride
+  // + index, every index below tag_stride.
+  const int64_t tag_stride = s.in_h + s.out_h + static_cast<int64_t>(plan.tap_rows) + 1;
+  // The input row i of the padded rows of tap row `index` (0, or 0 and 1 in pair mode); outside [0, in_h): padding.
+  const auto input_row = [&](int64_t index, size_t i) {
+    return plan.pairs ? 2 * index + static_cast<int64_t>(i) - s.pad_top : index;
+  };
   ParallelFor(tasks, participants, [&](size_t task) {
-    TaskScratch& ts = scratch[task];
+    TaskScratch& ts = scratch.tasks[task];
     const size_t begin = total_rows * task / tasks, end = total_rows * (task + 1) / tasks;
     DwconvRowParams rp;
     rp.rows = ts.rows.data();
     rp.row_tile_bytes = plan.row_tile_bytes;
     rp.weights = packed.data;
     rp.weight_tile_bytes = packed.tile_bytes;
+    rp.weights_offset = plan.pairs ? packed.pair_weights_offset : packed.weights_offset;
     rp.tiles = packed.tiles;
     rp.channels = packed.channels;
     rp.out_w = out_w;
     rp.entry_step = plan.entry_step;
     rp.group_step = plan.group_step;
-    rp.kh = kh;
+    rp.kh = plan.tap_rows;
     rp.kw_groups = plan.kw_groups;
     rp.left_shift = packed.left_shift;
     rp.output = output;
+    // The pixel table of padded row i of tap row `index` of image n: the padding table, or the row's (filled now).
+    const auto padded_row = [&](int64_t n, int64_t index, size_t i) -> const int8_t* const* {
+      const int64_t iy = input_row(index, i);
+      if (iy < 0 || iy >= s.in_h) return pad_px;
+      if (plan.direct) {
+        // Pixel valid_begin is input column valid_begin - pad_left >= 0 of row (n, iy).
+        const int8_t* pixel = input + ((n * s.in_h + iy) * s.in_w + (static_cast<int64_t>(plan.valid_begin) - s.pad_left)) * s.in_c;
+        for (size_t px = plan.valid_begin; px < plan.valid_end; ++px, pixel += plan.cp) ts.px[i][px] = pixel;
+      } else {
+        FillPaddedRow(input, s, plan, n, iy, reinterpret_cast<int8_t*>(ts.r[i].data));
+      }
+      return ts.px[i].data();
+    };
     uint64_t clock = 0;
     for (size_t row = begin; row < end; ++row) {
       const int64_t n = static_cast<int64_t>(row / static_cast<size_t>(s.out_h));
       const int64_t oy = static_cast<int64_t>(row % static_cast<size_t>(s.out_h));
-      const int64_t iy0 = oy * s.stride_h - s.pad_top;
+      // Tap row k of this output row: index first + k * step.
+      const int64_t first = plan.pairs ? oy : oy * s.stride_h - s.pad_top;
+      const int64_t step = plan.pairs ? 1 : s.dilation_h;
+      const auto all_padding = [&](int64_t index) {
+        for (size_t i = 0; i < padded_rows; ++i) {
+          const int64_t iy = input_row(index, i);
+          if (iy >= 0 && iy < s.in_h) return false;
+        }
+        return true;
+      };
       ++clock;
       // Mark the slots this output row needs as used now, so that the misses below never evict one of them.
-      for (size_t ky = 0; ky < kh; ++ky) {
-        const int64_t iy = iy0 + static_cast<int64_t>(ky) * s.dilation_h;
-        ts.rows[ky] = nullptr;
-        if (iy < 0 || iy >= s.in_h) {
-          ts.rows[ky] = pad_t.data;
+      for (size_t k = 0; k < plan.tap_rows; ++k) {
+        const int64_t index = first + static_cast<int64_t>(k) * step;
+        ts.rows[k] = nullptr;
+        if (all_padding(index)) {
+          ts.rows[k] = pad_t;
           continue;
         }
-        const int64_t tag = n * s.in_h + iy;
+        const int64_t tag = n * tag_stride + index;
         for (size_t slot = 0; slot < plan.slots; ++slot) {
           if (ts.tag[slot] == tag) {
             ts.last_use[slot] = clock;
-            ts.rows[ky] = ts.t.data + slot * plan.t_row_bytes;
+            ts.rows[k] = ts.t.data + slot * plan.t_row_bytes;
             break;
           }
         }
       }
-      for (size_t ky = 0; ky < kh; ++ky) {
-        if (ts.rows[ky] != nullptr) continue;
-        const int64_t iy = iy0 + static_cast<int64_t>(ky) * s.dilation_h;
-        size_t victim = 0;  // least recently used; slots >= kh and the needed ones carry `clock`
+      for (size_t k = 0; k < plan.tap_rows; ++k) {
+        if (ts.rows[k] != nullptr) continue;
+        const int64_t index = first + static_cast<int64_t>(k) * step;
+        size_t victim = 0;  // least recently used; slots >= tap_rows and the needed ones carry `clock`
         for (size_t slot = 1; slot < plan.slots; ++slot) {
           if (ts.last_use[slot] < ts.last_use[victim]) victim = slot;
         }
         uint8_t* t_row = ts.t.data + victim * plan.t_row_bytes;
-        if (plan.direct) {
-          // Pixel valid_begin is input column valid_begin - pad_left >= 0 of row (n, iy).
-          const int8_t* pixel = input + ((n * s.in_h + iy) * s.in_w + (static_cast<int64_t>(plan.valid_begin) - s.pad_left)) * s.in_c;
-          for (size_t px = plan.valid_begin; px < plan.valid_end; ++px, pixel += plan.cp) ts.px[px] = pixel;
+        if (plan.pairs) {
+          kernel.pack_row_pairs(padded_row(n, index, 0), padded_row(n, index, 1), packed.tiles, plan.entries, t_row,
+                                plan.row_tile_bytes);
         } else {
-          FillPaddedRow(input, s, plan, n, iy, reinterpret_cast<int8_t*>(ts.r.data));
+          kernel.pack_row(padded_row(n, index, 0), packed.tiles, plan.entries, plan.q, dilation_w, t_row,
+                          plan.row_tile_bytes);
         }
-        kernel.pack_row(ts.px.data(), packed.tiles, plan.entries, plan.q, static_cast<size_t>(s.dilation_w), t_row,
-                        plan.row_tile_bytes);
-        ts.tag[victim] = n * s.in_h + iy;
+        ts.tag[victim] = n * tag_stride + index;
         ts.last_use[victim] = clock;
-        ts.rows[ky] = t_row;
+        ts.rows[k] = t_row;
+      }
+      // Pair mode: the one new tap row of the next output row (same image) is packed by this row's kernel call.
+      rp.pack_ahead = DwconvRowParams::PackAhead{};
+      if (plan.pairs && row + 1 < end && oy + 1 < s.out_h) {
+        const int64_t index = first + static_cast<int64_t>(plan.tap_rows);
+        const int64_t tag = n * tag_stride + index;
+        bool cached = all_padding(index);
+        for (size_t slot = 0; slot < plan.slots && !cached; ++slot) cached = ts.tag[slot] == tag;
+        if (!cached) {
+          size_t victim = 0;  // a slot this row does not read (they carry `clock`; there are tap_rows + 1 slots)
+          for (size_t slot = 1; slot < plan.slots; ++slot) {
+            if (ts.last_use[slot] < ts.last_use[victim]) victim = slot;
+          }
+          rp.pack_ahead.px_a = padded_row(n, index, 0);
+          rp.pack_ahead.px_b = padded_row(n, index, 1);
+          rp.pack_ahead.entries = plan.entries;
+          rp.pack_ahead.t_row = ts.t.data + victim * plan.t_row_bytes;
+          ts.tag[victim] = tag;
+          ts.last_use[victim] = clock;
+        }
       }
       rp.out = out + row * row_bytes;
       kernel.row(rp);
     }
   });
+  scratch.Release();
 }
 
 bool DepthwiseConv2DFast(ByteTensor input, ByteTensor filter, const int32_t* bias, const Requantization& requant,

@@ -297,6 +297,51 @@ QINT8_TEST(dwconv_every_kernel_matches_reference_on_layers) {
   }
 }
 
+QINT8_TEST(dwconv_pair_mode_matches_reference) {
+  // Stride-2 layers, which kernels with pack_row_pairs run from row pairs of 2x2 quads (each packing the next
+  // output row's new pair while computing): filters 2..5 (odd ones leave a half-empty quad row and column), even
+  // and odd images, pads on either side (SAME, VALID, explicit, negative), a lone last tile, copy mode (depth
+  // multiplier 2), several images and threads (a task's first row, and the last row of an image, pack nothing ahead).
+  using namespace conv_field;
+  std::mt19937 rng(2026);
+  size_t pair_runs = 0;
+  for (const DwconvKernel* kernel : RunnableKernels()) {
+    for (int trial = 0; trial < 120; ++trial) {
+      const int k = 2 + trial % 4;
+      const int channels[] = {1, 31, 32, 33, 64, 65, 96, 128, 160};
+      const int c = channels[trial % 9];
+      const int m = trial % 7 == 3 ? 2 : 1;
+      const int h = 1 + static_cast<int>(rng() % 13), w = 1 + static_cast<int>(rng() % 13);
+      Problem p = Layer(rng, h, w, c, m, k, 2, 1, trial % 3 != 0, static_cast<int>(trial % 3));
+      if (p.g[kOutputHeight] <= 0 || p.g[kOutputWidth] <= 0) continue;
+      if (trial % 5 == 4) {  // explicit pads, negative ones included; output sizes within the padded image
+        p.g[kPadTop] = static_cast<int32_t>(rng() % 4) - 1;
+        p.g[kPadLeft] = static_cast<int32_t>(rng() % 4) - 1;
+        p.g[kOutputHeight] = 1 + static_cast<int32_t>(rng() % 5);
+        p.g[kOutputWidth] = 1 + static_cast<int32_t>(rng() % 5);
+      }
+      const int batches = trial % 4 == 1 ? 3 : 1;
+      p.g[kBatches] = batches;
+      p.input.resize(static_cast<size_t>(batches) * h * w * c);
+      for (int8_t& v : p.input) v = RandomInt8(rng);
+      PackedDwconvWeights shape_only;
+      shape_only.kernel = kernel;
+      shape_only.channels = static_cast<size_t>(c * m);
+      shape_only.kh = shape_only.kw = static_cast<size_t>(k);
+      const DwconvShape shape{batches, h, w, c, m, p.g[kOutputHeight], p.g[kOutputWidth], 2, 2, 1, 1,
+                              p.g[kPadTop], p.g[kPadLeft]};
+      if (DwconvUsesRowPairs(shape_only, shape)) ++pair_runs;
+      for (size_t threads : {size_t{1}, size_t{2}, size_t{3}}) {
+        if (!CheckProblem(*kernel, p, threads)) break;
+      }
+    }
+  }
+  // On a CPU that runs a kernel with pair mode, the loop above ran it.
+  bool any_pairs = false;
+  for (const DwconvKernel* kernel : RunnableKernels()) any_pairs = any_pairs || kernel->pack_row_pairs != nullptr;
+  if (any_pairs) CHECK(pair_runs > 100);
+}
+
 QINT8_TEST(dwconv_requantization_of_chosen_accumulators) {
   // A 1x1 filter of zeros makes acc = bias exactly: every profile on extreme and tie accumulators, including
   // left shifts (wrapping), multiplier 0 and 2^31 - 1, shift -31, and zero-point saturation at both ends.

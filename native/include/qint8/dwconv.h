@@ -43,15 +43,26 @@ struct DwconvRowParams {
   size_t row_tile_bytes;       // bytes of one tile's entries inside a tap row (tile t starts at t * row_tile_bytes)
   const uint8_t* weights;      // the packed tiles (PackedDwconvWeights::data), 64-byte aligned
   size_t weight_tile_bytes;    // bytes per packed tile
+  size_t weights_offset;       // where in a tile the taps this row reads start (the G-tap or the 2x2-quad copy)
   size_t tiles;                // ceil(channels / CT)
   size_t channels;             // output channels (the last tile stores channels - (tiles - 1) * CT of them)
   size_t out_w;                // output pixels in the row, >= 1
   size_t entry_step;           // tap-row entries between output pixels ox and ox + 1 (StrideWidth / q)
   size_t group_step;           // tap-row entries between tap groups j and j + 1 (G * DilationWidth / q)
-  size_t kh, kw_groups;        // KH and ceil(KW / G)
+  size_t kh, kw_groups;        // tap rows and tap groups per tap row: KH and ceil(KW / G), in pair mode both halved
+                               // (rounded up): rows[k] is row pair k, its entries 2x2 quads
   bool left_shift;             // some channel has shift > 0 (tflite-ref: x << shift before the multiply)
   int8_t* out;                 // output pixel ox, channel c at out[ox * channels + c]; nothing else is written
   DwconvOutput output;
+  // Pair mode only: a tap row (none when px_a is null) that the row function packs, as pack_row_pairs(px_a, px_b,
+  // tiles, entries, t_row, row_tile_bytes) would, while it computes, so that the packing's loads and shuffles
+  // overlap the output stage's arithmetic. It is not one of `rows`.
+  struct PackAhead {
+    const int8_t* const* px_a = nullptr;
+    const int8_t* const* px_b = nullptr;
+    size_t entries = 0;
+    uint8_t* t_row = nullptr;
+  } pack_ahead;
 };
 using DwconvRowFn = void (*)(const DwconvRowParams& p);
 
@@ -62,6 +73,12 @@ using DwconvRowFn = void (*)(const DwconvRowParams& p);
 // Reads px[p] only for p < (entries - 1) * q + (G - 1) * d + 1.
 using DwconvPackRowFn = void (*)(const int8_t* const* px, size_t tiles, size_t entries, size_t q, size_t d,
                                  uint8_t* t_row, size_t row_tile_bytes);
+
+// Pair mode (stride 2, dilation 1, G = 4, one-byte elements): regroups two padded rows a, b (pixel tables as for
+// DwconvPackRowFn) into one tap row whose entry e holds, per channel, the 2x2 quad (a[2e], a[2e+1], b[2e], b[2e+1]),
+// in the layout of the kernel's pack_row with q = 2. Reads px_a[p], px_b[p] only for p < 2 * entries.
+using DwconvPackRowPairsFn = void (*)(const int8_t* const* px_a, const int8_t* const* px_b, size_t tiles,
+                                      size_t entries, uint8_t* t_row, size_t row_tile_bytes);
 
 // One line of the depthwise kernel inventory.
 struct DwconvKernel {
@@ -75,10 +92,15 @@ struct DwconvKernel {
   DwconvPackRowFn pack_row;
   DwconvRowFn row;
   // Optional: kernel-private constants derived once per tile at packing time (e.g. requantization constants in
-  // the kernel's register layout), extra_bytes (a multiple of 64) written by pack_extra(header, extra) after the
-  // tile's header and weights have been written. Row functions find them at the end of each tile.
+  // the kernel's register layout), extra_bytes (a multiple of 64) written by pack_extra(header, next_header, extra)
+  // once every tile's header and weights are written; next_header is tile t + 1's header, nullptr for the last
+  // tile (kernels that process tiles in pairs keep the pair's constants together). Row functions find them at the
+  // end of each tile.
   size_t extra_bytes;
-  void (*pack_extra)(const uint8_t* header, uint8_t* extra);
+  void (*pack_extra)(const uint8_t* header, const uint8_t* next_header, uint8_t* extra);
+  // Optional: pair mode (stride-2 layers read row pairs of 2x2 quads: 4/9 of a 3x3 filter's padded taps wasted
+  // instead of 1/4, and half the tap-row bytes). Packed weights then carry the 2x2-quad copy of the taps.
+  DwconvPackRowPairsFn pack_row_pairs;
 };
 
 // The kernels compiled into this binary (scalar first); listing one says it was compiled, not that the CPU runs it.
@@ -94,6 +116,8 @@ const DwconvKernel& DwconvKernelFor(Isa isa);
 struct PackedDwconvWeights {
   const DwconvKernel* kernel = nullptr;
   size_t channels = 0, kh = 0, kw = 0, kw_groups = 0, tiles = 0, tile_bytes = 0;
+  size_t weights_offset = 0;       // the G-tap taps in each tile (after the header)
+  size_t pair_weights_offset = 0;  // the 2x2-quad taps in each tile (kernels with pack_row_pairs), else 0
   int32_t input_zero_point = 0;  // z_in (= -InputOffset), folded into bias'
   bool left_shift = false;       // some channel has shift > 0
   std::vector<uint8_t> storage;  // over-allocated by 64 bytes for alignment
@@ -117,6 +141,10 @@ struct DwconvShape {
 // dilations >= 1, and scratch rows of reasonable size (a huge stride or dilation over a small input is left to the
 // reference kernel, which skips taps instead of materialising them).
 bool DwconvShapeSupported(const PackedDwconvWeights& packed, const DwconvShape& shape);
+
+// Whether RunDwconv runs this shape in pair mode (row pairs of 2x2 quads: the kernel has pack_row_pairs, stride 2
+// and dilation 1 both ways, a filter of at least 2x2). Needs only packed.kernel, kh and kw.
+bool DwconvUsesRowPairs(const PackedDwconvWeights& packed, const DwconvShape& shape);
 
 // out NHWC int8 [batches, out_h, out_w, channels] = the depthwise convolution of input NHWC int8 [batches, in_h,
 // in_w, in_c]. Output rows are split over up to `threads` threads (0 = every pool thread); the result is identical

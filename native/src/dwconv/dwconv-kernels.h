@@ -27,11 +27,13 @@ QINT8_DWCONV_ROW(qs8_dwconv_32c2_minmax_avx2);
 // AVX-512 VNNI: 32-channel tiles of uint8 tap quads (x ^ 0x80, vpunpck{l,h}{bw,wd}) in blocks of two entries,
 // vpdpbusd on two output pixels per zmm; 64-bit requantization with vpsravq and mask registers.
 QINT8_DWCONV_PACK_ROW(qs8_dwconv_pack_row_32c4_avx512vnni);
+void qs8_dwconv_pack_row_pairs_32c4_avx512vnni(const int8_t* const* px_a, const int8_t* const* px_b, size_t tiles,
+                                               size_t entries, uint8_t* t_row, size_t row_tile_bytes);
 QINT8_DWCONV_ROW(qs8_dwconv_2x32c4_minmax_avx512vnni);
-// Per tile, per accumulator a < 4, 14 zmm of requantization constants with both 256-bit halves equal (see the
-// kernel's ExtraConstants).
+// Per tile, per accumulator a < 4, 14 zmm of requantization constants: the tile's in the low 256 bits, tile t + 1's
+// (the tile's own for the last tile) in the high ones (see the kernel's ExtraIndex).
 constexpr size_t kDwconvExtraBytes32c4Avx512 = 4 * 14 * 64;
-void qs8_dwconv_pack_extra_32c4_avx512vnni(const uint8_t* header, uint8_t* extra);
+void qs8_dwconv_pack_extra_32c4_avx512vnni(const uint8_t* header, const uint8_t* next_header, uint8_t* extra);
 
 // Neon: 16-channel tiles, one tap per group, int16 tap rows (SXTL), SMLAL / SMLAL2 into int32.
 QINT8_DWCONV_PACK_ROW(qs8_dwconv_pack_row_16c1_neon);

@@ -18,7 +18,6 @@ namespace {
 
 constexpr size_t kCt = 16;
 constexpr size_t kEntryBytes = kCt * sizeof(int16_t);  // 32
-constexpr size_t kHeaderBytes = kDwconvHeaderArrays * kCt * sizeof(int32_t);
 
 // acc[0..3] += x[0..15] * w[0..15] (channels 4i..4i+3 in acc[i]).
 inline void MultiplyAccumulate(int32x4_t (&acc)[4], const int16_t* x, int16x8_t w0, int16x8_t w1) {
@@ -70,7 +69,7 @@ struct Stage {
 template <size_t KH, size_t KW, typename S>
 void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
   const uint8_t* tile = p.weights + t * p.weight_tile_bytes;
-  const int16_t* weights = reinterpret_cast<const int16_t*>(tile + kHeaderBytes);
+  const int16_t* weights = reinterpret_cast<const int16_t*>(tile + p.weights_offset);
   const int32_t* bias_data = reinterpret_cast<const int32_t*>(tile);
   const size_t kh = KH != 0 ? KH : p.kh;
   const size_t kw = KW != 0 ? KW : p.kw_groups;

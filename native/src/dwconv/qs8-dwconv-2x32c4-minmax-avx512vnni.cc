@@ -1,21 +1,26 @@
-// AVX-512 VNNI depthwise kernel: 32-channel tiles, taps in uint8 quads along the kernel width, vpdpbusd on two output
-// pixels per zmm (ymm for a lone pixel), exact 64-bit requantization (vpmuldq, vpsravq) of each profile. Compiled
-// with the avx512vnni family's flags (F, BW, DQ, VL, VNNI) only.
+// AVX-512 VNNI depthwise kernel: 32-channel tiles taken two at a time (64 channels, one output pixel per zmm), a last
+// odd tile alone (two pixels per zmm, or one per ymm); taps in uint8 quads; exact 64-bit requantization (vpmuldq,
+// vpsravq) of each profile. Compiled with the avx512vnni family's flags (F, BW, DQ, VL, VNNI) only.
 //
-// Preconditions (qint8/dwconv.h): tap rows written by qs8_dwconv_pack_row_32c4_avx512vnni (which flips every byte,
-// padding included: vpdpbusd is u8 x s8, four products per int32 lane, non-saturating, so exact (spec 5.6) on
+// Preconditions (qint8/dwconv.h): tap rows written by this kernel's packers (which flip every byte, padding
+// included: vpdpbusd is u8 x s8, four products per int32 lane, non-saturating, so exact (spec 5.6) on
 // x ^ 0x80 = x + 128, whose extra 128 * sum w the packed bias removes); packed tiles from PackDwconvWeights with
 // this kernel (lane order Avx512QuadOrder in dwconv.cc, constants from qs8_dwconv_pack_extra_32c4_avx512vnni);
-// output zero point and clamp inside int8; an even number of tap-row entries. Fast paths: 3x3 and 5x5 filters with
-// weights held in registers; any other KH x KW loops.
-// Tap-row layout: entries in blocks of two, 256 bytes per block; within a block, for accumulator a = 0..3, 32 bytes of
-// the even entry then 32 bytes of the odd one (one zmm load takes accumulator a of two neighbouring entries).
-// Within 32 bytes, lane order: the quads (x[p], x[p+d], x[p+2d], x[p+3d]) of channels 16h + 4a + (0..3) in 128-bit
-// half h, which vpunpck{l,h}bw then vpunpck{l,h}wd of four 32-channel byte rows give, and which vpackssdw(0, 1),
-// vpackssdw(2, 3) and vpacksswb of the two put back in channel order.
-// Two pixels per zmm: output pixels ox, ox + 1 read neighbouring entries when StrideWidth / q == 1 and the tap
-// groups are an even number of entries apart (all stride-1 and stride-2 layers); other shapes run pixel by pixel.
-// 32-channel tiles fit the common 32..1024-channel layers without a half-empty tile.
+// output zero point and clamp inside int8; an even number of tap-row entries. Fast paths: 3x3 and 5x5 filters, and
+// 3x3 / 4x4 in pair mode, with weights held in registers; any other KH x KW loops.
+// Quads: (x[p], x[p+d], x[p+2d], x[p+3d]) along the width (pack_row), or in pair mode (stride 2) the 2x2 block
+// (a[2e], a[2e+1], b[2e], b[2e+1]) of two rows (pack_row_pairs: 4 taps of 9 wasted on a 3x3 filter instead of 3 of
+// 12, and each input byte stored once instead of twice). Within 32 bytes (one tile's accumulator a), lane order: the
+// quads of channels 16h + 4a + (0..3) in 128-bit half h, which vpunpck{l,h}bw then vpunpck{l,h}wd of four
+// 32-channel byte rows give, and which vpackssdw(0, 1), vpackssdw(2, 3) and vpacksswb of the two put back in channel
+// order.
+// Tap-row layouts, tile t at t * row_tile_bytes:
+//   pair layout (tiles t, t + 1): 256 bytes per entry; for accumulator a, 64 bytes: tile t's 32, then t + 1's. One
+//     zmm load is accumulator a of one pixel's 64 channels, so any stride and dilation reads whole vectors, and
+//     the output stage stores 64 bytes at once.
+//   blocked layout (a last odd tile): entries in blocks of two, 256 bytes per block; for accumulator a, 32 bytes
+//     of the even entry then 32 of the odd one. Output pixels ox, ox + 1 share a zmm when StrideWidth / q == 1 and
+//     the tap groups are an even number of entries apart (stride 1 and 2 outside pair mode); else pixel by pixel.
 
 #include "../x86-intrinsics.h"
 
@@ -32,8 +37,8 @@ namespace {
 
 constexpr size_t kCt = 32;
 constexpr size_t kEntryBytes = kCt * 4;       // 128
-constexpr size_t kBlockBytes = 2 * kEntryBytes;  // two entries
-constexpr size_t kHeaderBytes = kDwconvHeaderArrays * kCt * sizeof(int32_t);
+constexpr size_t kBlockBytes = 2 * kEntryBytes;  // two entries (blocked layout)
+constexpr size_t kPairEntryBytes = 2 * kEntryBytes;  // one entry of a tile pair (pair layout)
 
 QINT8_DW_INLINE __m256i Load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 QINT8_DW_INLINE __m512i Load512(const uint8_t* p) { return _mm512_loadu_si512(p); }
@@ -69,6 +74,12 @@ static_assert(kDwconvExtraBytes32c4Avx512 == 4 * kXExtraVectors * 64, "extra lay
 QINT8_DW_INLINE __m512i ExtraVector(const uint8_t* extra, size_t a, ExtraIndex i) {
   return _mm512_load_si512(extra + (a * kXExtraVectors + i) * 64);
 }
+
+// Where a Stage finds its constants: a tile's extra bytes.
+struct TileConstants {
+  const uint8_t* extra;
+  QINT8_DW_INLINE __m512i operator()(size_t a, ExtraIndex i) const { return ExtraVector(extra, a, i); }
+};
 QINT8_DW_INLINE __m256i Low(__m512i v) { return _mm512_castsi512_si256(v); }
 
 // tflite-ref, MultiplyByQuantizedMultiplierDouble = RoundingDivideByPOT(SRDHM(x << left, m), right), in one
@@ -89,12 +100,11 @@ template <bool kLeft>
 struct DoubleRounding {
   __m512i left, m_even, m_odd, k_even, k_odd, s_even, s_odd, count_even, count_odd;
 
-  static QINT8_DW_INLINE DoubleRounding Load(const uint8_t* extra, size_t a) {
-    return DoubleRounding{ExtraVector(extra, a, kXLeft),      ExtraVector(extra, a, kXMulEven),
-                          ExtraVector(extra, a, kXMulOdd),    ExtraVector(extra, a, kXRoundEven),
-                          ExtraVector(extra, a, kXRoundOdd),  ExtraVector(extra, a, kXSignEven),
-                          ExtraVector(extra, a, kXSignOdd),   ExtraVector(extra, a, kXCountEven),
-                          ExtraVector(extra, a, kXCountOdd)};
+  template <typename Constants>
+  static QINT8_DW_INLINE DoubleRounding Load(const Constants& c, size_t a) {
+    return DoubleRounding{kLeft ? c(a, kXLeft) : _mm512_setzero_si512(), c(a, kXMulEven), c(a, kXMulOdd),
+                          c(a, kXRoundEven), c(a, kXRoundOdd), c(a, kXSignEven), c(a, kXSignOdd),
+                          c(a, kXCountEven), c(a, kXCountOdd)};
   }
   QINT8_DW_INLINE __m512i Apply(__m512i x) const {
     if (kLeft) x = _mm512_sllv_epi32(x, left);
@@ -121,10 +131,10 @@ struct DoubleRounding {
 struct SingleRounding {
   __m512i m_even, m_odd, round_even, round_odd, count_even, count_odd;
 
-  static QINT8_DW_INLINE SingleRounding Load(const uint8_t* extra, size_t a) {
-    return SingleRounding{ExtraVector(extra, a, kXMulEven),    ExtraVector(extra, a, kXMulOdd),
-                          ExtraVector(extra, a, kXRound1Even), ExtraVector(extra, a, kXRound1Odd),
-                          ExtraVector(extra, a, kXCount1Even), ExtraVector(extra, a, kXCount1Odd)};
+  template <typename Constants>
+  static QINT8_DW_INLINE SingleRounding Load(const Constants& c, size_t a) {
+    return SingleRounding{c(a, kXMulEven),    c(a, kXMulOdd),    c(a, kXRound1Even),
+                          c(a, kXRound1Odd),  c(a, kXCount1Even), c(a, kXCount1Odd)};
   }
   QINT8_DW_INLINE __m512i Apply(__m512i x) const {
     const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, m_even), round_even);
@@ -144,8 +154,9 @@ struct SingleRounding {
 struct FloatScale {
   __m512 scale;
 
-  static QINT8_DW_INLINE FloatScale Load(const uint8_t* extra, size_t a) {
-    return FloatScale{_mm512_castsi512_ps(ExtraVector(extra, a, kXScale))};
+  template <typename Constants>
+  static QINT8_DW_INLINE FloatScale Load(const Constants& c, size_t a) {
+    return FloatScale{_mm512_castsi512_ps(c(a, kXScale))};
   }
   QINT8_DW_INLINE __m512i Apply(__m512i x) const {
     const __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(x), scale);
@@ -167,14 +178,14 @@ struct FloatScale {
 // Stage: four accumulators' worth do not fit in registers, and a copy cost as much as a narrow row's pixels.
 template <typename Requant>
 struct Stage {
-  const uint8_t* extra;
+  TileConstants constants;
   __m512i zero_point, act_min, act_max;
 
-  QINT8_DW_INLINE Requant Rq(size_t a) const { return Requant::Load(extra, a); }
+  QINT8_DW_INLINE Requant Rq(size_t a) const { return Requant::Load(constants, a); }
 
-  static QINT8_DW_INLINE Stage Load(const uint8_t* extra, const DwconvOutput& o) {
+  static QINT8_DW_INLINE Stage Load(const TileConstants& constants, const DwconvOutput& o) {
     Stage s;
-    s.extra = extra;
+    s.constants = constants;
     s.zero_point = _mm512_set1_epi16(static_cast<int16_t>(o.output_zero_point));
     s.act_min = _mm512_set1_epi8(static_cast<int8_t>(o.activation_min));
     s.act_max = _mm512_set1_epi8(static_cast<int8_t>(o.activation_max));
@@ -209,16 +220,127 @@ struct Stage {
       _mm256_mask_storeu_epi8(dst + stride, mask, _mm512_extracti64x4_epi64(b, 1));
     }
   }
+  // One pixel of a tile pair: 64 channels at dst (the first n of them: `mask`).
+  QINT8_DW_INLINE void StorePair(__m512i w01, __m512i w23, int8_t* dst, __mmask64 mask) const {
+    const __m512i b = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), act_min), act_max);
+    if (mask == ~__mmask64{0}) {
+      _mm512_storeu_si512(dst, b);
+    } else {
+      _mm512_mask_storeu_epi8(dst, mask, b);
+    }
+  }
   QINT8_DW_INLINE void Store2(const __m512i (&acc)[4], int8_t* dst, size_t stride, __mmask32 mask, bool contiguous) const {
     StoreHalves(Half(acc[0], acc[1], Rq(0), Rq(1)), Half(acc[2], acc[3], Rq(2), Rq(3)), dst, stride, mask, contiguous);
   }
 };
 
+// The quad transpose of pack_row on one tile (ymm: 32 channels) or two neighbouring tiles at once (zmm: 64 channels,
+// tile t in the low 256 bits, t + 1 in the high ones). vpunpck works within 128-bit lanes, so each 256-bit half of a
+// zmm result is exactly the ymm result of its tile: the wide form halves the loads, flips and shuffles per tile.
+struct QuadsYmm {
+  using V = __m256i;
+  static QINT8_DW_INLINE V Pixel(const int8_t* p) {
+    return _mm256_xor_si256(Load(reinterpret_cast<const uint8_t*>(p)), _mm256_set1_epi8(static_cast<char>(0x80)));
+  }
+  static QINT8_DW_INLINE V Lo8(V u, V v) { return _mm256_unpacklo_epi8(u, v); }
+  static QINT8_DW_INLINE V Hi8(V u, V v) { return _mm256_unpackhi_epi8(u, v); }
+  static QINT8_DW_INLINE V Lo16(V u, V v) { return _mm256_unpacklo_epi16(u, v); }
+  static QINT8_DW_INLINE V Hi16(V u, V v) { return _mm256_unpackhi_epi16(u, v); }
+  static QINT8_DW_INLINE uint8_t* Entry(uint8_t* row, size_t e) { return const_cast<uint8_t*>(EntryAcc(row, e, 0)); }
+  static QINT8_DW_INLINE void Store(uint8_t* dst, V v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), v); }
+};
+struct QuadsZmm {
+  using V = __m512i;
+  static QINT8_DW_INLINE V Pixel(const int8_t* p) {
+    return _mm512_xor_si512(Load512(reinterpret_cast<const uint8_t*>(p)), _mm512_set1_epi8(static_cast<char>(0x80)));
+  }
+  static QINT8_DW_INLINE V Lo8(V u, V v) { return _mm512_unpacklo_epi8(u, v); }
+  static QINT8_DW_INLINE V Hi8(V u, V v) { return _mm512_unpackhi_epi8(u, v); }
+  static QINT8_DW_INLINE V Lo16(V u, V v) { return _mm512_unpacklo_epi16(u, v); }
+  static QINT8_DW_INLINE V Hi16(V u, V v) { return _mm512_unpackhi_epi16(u, v); }
+  static QINT8_DW_INLINE uint8_t* Entry(uint8_t* row, size_t e) { return row + e * kPairEntryBytes; }
+  static QINT8_DW_INLINE void Store(uint8_t* dst, V v) { _mm512_storeu_si512(dst, v); }
+};
+
+// Entry e from the byte-interleaved pixel pairs (taps 0, 1) and (taps 2, 3), low and high halves: the second half
+// of the transpose.
+template <typename Q>
+QINT8_DW_INLINE void StoreQuads(uint8_t* row, size_t e, typename Q::V lo01, typename Q::V hi01, typename Q::V lo23,
+                                typename Q::V hi23) {
+  uint8_t* dst = Q::Entry(row, e);
+  Q::Store(dst, Q::Lo16(lo01, lo23));
+  Q::Store(dst + 64, Q::Hi16(lo01, lo23));
+  Q::Store(dst + 128, Q::Lo16(hi01, hi23));
+  Q::Store(dst + 192, Q::Hi16(hi01, hi23));
+}
+
+// Packs the entries of one tile (Q = QuadsYmm) or two (QuadsZmm) starting at channel c into `row` (the first tile's
+// entries; the second's are row_tile_bytes further). Entry e's taps are pixels e*q + g*d. When q == d (stride 1)
+// entry e + 1 shares pixels and pixel pairs with e, when q == 2d (stride 2) entry e + 1's first pair is entry e's
+// second: each pixel is loaded and flipped once and each pair interleaved once (6 shuffles per entry instead of 8).
+template <typename Q>
+QINT8_DW_INLINE void PackQuads(const int8_t* const* px, size_t c, size_t entries, size_t q, size_t d, uint8_t* row) {
+  using V = typename Q::V;
+  struct Pair {
+    V lo, hi;  // a pair of flipped pixel rows (u, v) interleaved byte by byte: the first half of the transpose
+  };
+  const auto pixel = [&](size_t i) { return Q::Pixel(px[i] + c); };
+  const auto interleave = [](V u, V v) { return Pair{Q::Lo8(u, v), Q::Hi8(u, v)}; };
+  const auto store = [&](size_t e, const Pair& p01, const Pair& p23) { StoreQuads<Q>(row, e, p01.lo, p01.hi, p23.lo, p23.hi); };
+  if (q == d) {
+    // Pairs (k, k+1) in units of d: entry e = pairs e and e + 2.
+    V u2 = pixel(2 * d);
+    Pair p0 = interleave(pixel(0), pixel(d)), p1 = interleave(pixel(d), u2);
+    for (size_t e = 0; e < entries; ++e) {
+      const V u3 = pixel((e + 3) * d);
+      const Pair p2 = interleave(u2, u3);
+      store(e, p0, p2);
+      p0 = p1;
+      p1 = p2;
+      u2 = u3;
+    }
+  } else if (q == 2 * d) {
+    Pair p0 = interleave(pixel(0), pixel(d));
+    for (size_t e = 0; e < entries; ++e) {
+      const size_t i = e * q + 2 * d;
+      const Pair p1 = interleave(pixel(i), pixel(i + d));
+      store(e, p0, p1);
+      p0 = p1;
+    }
+  } else {
+    for (size_t e = 0; e < entries; ++e) {
+      const size_t i = e * q;
+      store(e, interleave(pixel(i), pixel(i + d)), interleave(pixel(i + 2 * d), pixel(i + 3 * d)));
+    }
+  }
+}
+
+// Pair mode: entries [e0, e1) of a tile (QuadsYmm) or tile pair (QuadsZmm) starting at channel c, from the 2x2
+// quads (a[2e], a[2e+1], b[2e], b[2e+1]).
+template <typename Q>
+QINT8_DW_INLINE void PackPairQuads(const int8_t* const* px_a, const int8_t* const* px_b, size_t c, size_t e0, size_t e1,
+                                   uint8_t* row) {
+  for (size_t e = e0; e < e1; ++e) {
+    const typename Q::V a0 = Q::Pixel(px_a[2 * e] + c), a1 = Q::Pixel(px_a[2 * e + 1] + c);
+    const typename Q::V b0 = Q::Pixel(px_b[2 * e] + c), b1 = Q::Pixel(px_b[2 * e + 1] + c);
+    StoreQuads<Q>(row, e, Q::Lo8(a0, a1), Q::Hi8(a0, a1), Q::Lo8(b0, b1), Q::Hi8(b0, b1));
+  }
+}
+
+// The pack-ahead work of tile t (and t + 1 when Q = QuadsZmm): entries [e0, e1), clipped to the row's entries.
+template <typename Q>
+QINT8_DW_INLINE void PackAhead(const DwconvRowParams& p, size_t t, size_t e0, size_t e1) {
+  const DwconvRowParams::PackAhead& ahead = p.pack_ahead;
+  if (ahead.px_a == nullptr) return;
+  PackPairQuads<Q>(ahead.px_a, ahead.px_b, t * kCt, e0, std::min(e1, ahead.entries), ahead.t_row + t * p.row_tile_bytes);
+}
+
 // One tile of one output row. KH / KWG = 0: taken from p at run time (weights read from the tile as needed).
 template <size_t KH, size_t KWG, typename S>
 void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
+  PackAhead<QuadsYmm>(p, t, 0, p.pack_ahead.entries);
   const uint8_t* tile = p.weights + t * p.weight_tile_bytes;
-  const uint8_t* weights = tile + kHeaderBytes;
+  const uint8_t* weights = tile + p.weights_offset;
   const size_t kh = KH != 0 ? KH : p.kh;
   const size_t kwg = KWG != 0 ? KWG : p.kw_groups;
   const size_t n = std::min(kCt, p.channels - t * kCt);
@@ -337,104 +459,128 @@ void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
   }
 }
 
-template <size_t KH, size_t KWG>
-void RowAllTiles(const DwconvRowParams& p) {
-  for (size_t t = 0; t < p.tiles; ++t) {
-    const uint8_t* extra = p.weights + (t + 1) * p.weight_tile_bytes - kDwconvExtraBytes32c4Avx512;
-    switch (p.output.profile) {
-      case kProfileXnnpackFp32:
-        TileRow<KH, KWG>(p, t, Stage<FloatScale>::Load(extra, p.output));
-        break;
-      case kProfileTfliteSingle:
-        TileRow<KH, KWG>(p, t, Stage<SingleRounding>::Load(extra, p.output));
-        break;
-      default:
-        if (p.left_shift) {
-          TileRow<KH, KWG>(p, t, Stage<DoubleRounding<true>>::Load(extra, p.output));
-        } else {
-          TileRow<KH, KWG>(p, t, Stage<DoubleRounding<false>>::Load(extra, p.output));
+// Tiles t and t + 1 of one output row, one pixel (64 channels: tile t in the low 256 bits of every vector, t + 1 in
+// the high ones) per zmm, from tap rows in the pair layout (PackQuads<QuadsZmm>). Any stride and dilation. KH / KWG
+// = 0: taken from p at run time.
+template <size_t KH, size_t KWG, typename S>
+void PairRow(const DwconvRowParams& p, size_t t, const S& stage) {
+  const uint8_t* tile0 = p.weights + t * p.weight_tile_bytes;
+  const uint8_t* tile1 = tile0 + p.weight_tile_bytes;
+  const uint8_t* weights0 = tile0 + p.weights_offset;
+  const uint8_t* weights1 = tile1 + p.weights_offset;
+  const auto pair = [](const uint8_t* lo, const uint8_t* hi) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(Load(lo)), Load(hi), 1);
+  };
+  const size_t n = std::min(2 * kCt, p.channels - t * kCt);
+  const __mmask64 mask = n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
+  const size_t es = p.entry_step, gs = p.group_step;
+  int8_t* dst = p.out + t * kCt;
+  if constexpr (KH != 0 && KWG != 0) {
+    const uint8_t* rows[KH];
+    for (size_t ky = 0; ky < KH; ++ky) rows[ky] = p.rows[ky] + t * p.row_tile_bytes;
+    // Two passes over chunks of pixels, accumulators 0-1 then 2-3, so that each pass holds its weights and
+    // requantization constants in registers: the first parks its int16 half in `half01`, the second stores.
+    constexpr size_t kChunk = 32;
+    alignas(64) __m512i half01[kChunk];
+    for (size_t chunk = 0; chunk < p.out_w; chunk += kChunk) {
+      const size_t chunk_end = std::min(p.out_w, chunk + kChunk);
+      {
+        __m512i w[KH][KWG][2];
+        for (size_t ky = 0; ky < KH; ++ky) {
+          for (size_t j = 0; j < KWG; ++j) {
+            const size_t offset = (ky * KWG + j) * kEntryBytes;
+            for (size_t a = 0; a < 2; ++a) w[ky][j][a] = pair(weights0 + offset + 32 * a, weights1 + offset + 32 * a);
+          }
         }
-        break;
+        const __m512i b0 = pair(tile0, tile1), b1 = pair(tile0 + 32, tile1 + 32);
+        const auto r0 = stage.Rq(0), r1 = stage.Rq(1);
+        for (size_t x = chunk; x < chunk_end; ++x) {
+          __m512i acc0 = b0, acc1 = b1;
+          for (size_t ky = 0; ky < KH; ++ky) {
+            for (size_t j = 0; j < KWG; ++j) {
+              const uint8_t* src = rows[ky] + (x * es + j * gs) * kPairEntryBytes;
+              acc0 = _mm512_dpbusd_epi32(acc0, Load512(src), w[ky][j][0]);
+              acc1 = _mm512_dpbusd_epi32(acc1, Load512(src + 64), w[ky][j][1]);
+            }
+          }
+          half01[x - chunk] = stage.Half(acc0, acc1, r0, r1);
+          PackAhead<QuadsZmm>(p, t, x, x + 1);
+        }
+      }
+      {
+        __m512i w[KH][KWG][2];
+        for (size_t ky = 0; ky < KH; ++ky) {
+          for (size_t j = 0; j < KWG; ++j) {
+            const size_t offset = (ky * KWG + j) * kEntryBytes;
+            for (size_t a = 0; a < 2; ++a) w[ky][j][a] = pair(weights0 + offset + 32 * (a + 2), weights1 + offset + 32 * (a + 2));
+          }
+        }
+        const __m512i b2 = pair(tile0 + 64, tile1 + 64), b3 = pair(tile0 + 96, tile1 + 96);
+        const auto r2 = stage.Rq(2), r3 = stage.Rq(3);
+        for (size_t x = chunk; x < chunk_end; ++x) {
+          __m512i acc2 = b2, acc3 = b3;
+          for (size_t ky = 0; ky < KH; ++ky) {
+            for (size_t j = 0; j < KWG; ++j) {
+              const uint8_t* src = rows[ky] + (x * es + j * gs) * kPairEntryBytes;
+              acc2 = _mm512_dpbusd_epi32(acc2, Load512(src + 128), w[ky][j][0]);
+              acc3 = _mm512_dpbusd_epi32(acc3, Load512(src + 192), w[ky][j][1]);
+            }
+          }
+          stage.StorePair(half01[x - chunk], stage.Half(acc2, acc3, r2, r3), dst + x * p.channels, mask);
+        }
+      }
+    }
+    PackAhead<QuadsZmm>(p, t, p.out_w, p.pack_ahead.entries);
+  } else {
+    PackAhead<QuadsZmm>(p, t, 0, p.pack_ahead.entries);
+    const __m512i bias[4] = {pair(tile0, tile1), pair(tile0 + 32, tile1 + 32), pair(tile0 + 64, tile1 + 64),
+                             pair(tile0 + 96, tile1 + 96)};
+    for (size_t ox = 0; ox < p.out_w; ++ox) {
+      __m512i acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+      for (size_t ky = 0, tap = 0; ky < p.kh; ++ky) {
+        const uint8_t* row = p.rows[ky] + t * p.row_tile_bytes;
+        for (size_t j = 0; j < p.kw_groups; ++j, ++tap) {
+          const uint8_t* src = row + (ox * es + j * gs) * kPairEntryBytes;
+          const size_t offset = tap * kEntryBytes;
+          for (size_t a = 0; a < 4; ++a) {
+            acc[a] = _mm512_dpbusd_epi32(acc[a], Load512(src + 64 * a), pair(weights0 + offset + 32 * a, weights1 + offset + 32 * a));
+          }
+        }
+      }
+      stage.StorePair(stage.Half(acc[0], acc[1], stage.Rq(0), stage.Rq(1)), stage.Half(acc[2], acc[3], stage.Rq(2), stage.Rq(3)),
+                      dst + ox * p.channels, mask);
     }
   }
 }
 
-// The quad transpose of pack_row on one tile (ymm: 32 channels) or two neighbouring tiles at once (zmm: 64 channels,
-// tile t in the low 256 bits, t + 1 in the high ones). vpunpck works within 128-bit lanes, so each 256-bit half of a
-// zmm result is exactly the ymm result of its tile: the wide form halves the loads, flips and shuffles per tile.
-struct QuadsYmm {
-  using V = __m256i;
-  static QINT8_DW_INLINE V Pixel(const int8_t* p) {
-    return _mm256_xor_si256(Load(reinterpret_cast<const uint8_t*>(p)), _mm256_set1_epi8(static_cast<char>(0x80)));
-  }
-  static QINT8_DW_INLINE V Lo8(V u, V v) { return _mm256_unpacklo_epi8(u, v); }
-  static QINT8_DW_INLINE V Hi8(V u, V v) { return _mm256_unpackhi_epi8(u, v); }
-  static QINT8_DW_INLINE V Lo16(V u, V v) { return _mm256_unpacklo_epi16(u, v); }
-  static QINT8_DW_INLINE V Hi16(V u, V v) { return _mm256_unpackhi_epi16(u, v); }
-  static QINT8_DW_INLINE void Store(uint8_t* dst, size_t /*row_tile_bytes*/, V v) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), v);
-  }
-};
-struct QuadsZmm {
-  using V = __m512i;
-  static QINT8_DW_INLINE V Pixel(const int8_t* p) {
-    return _mm512_xor_si512(Load512(reinterpret_cast<const uint8_t*>(p)), _mm512_set1_epi8(static_cast<char>(0x80)));
-  }
-  static QINT8_DW_INLINE V Lo8(V u, V v) { return _mm512_unpacklo_epi8(u, v); }
-  static QINT8_DW_INLINE V Hi8(V u, V v) { return _mm512_unpackhi_epi8(u, v); }
-  static QINT8_DW_INLINE V Lo16(V u, V v) { return _mm512_unpacklo_epi16(u, v); }
-  static QINT8_DW_INLINE V Hi16(V u, V v) { return _mm512_unpackhi_epi16(u, v); }
-  static QINT8_DW_INLINE void Store(uint8_t* dst, size_t row_tile_bytes, V v) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_castsi512_si256(v));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + row_tile_bytes), _mm512_extracti64x4_epi64(v, 1));
-  }
-};
-
-// Packs the entries of one tile (Q = QuadsYmm) or two (QuadsZmm) starting at channel c into `row` (the first tile's
-// entries; the second's are row_tile_bytes further). Entry e's taps are pixels e*q + g*d. When q == d (stride 1)
-// entry e + 1 shares pixels and pixel pairs with e, when q == 2d (stride 2) entry e + 1's first pair is entry e's
-// second: each pixel is loaded and flipped once and each pair interleaved once (6 shuffles per entry instead of 8).
-template <typename Q>
-QINT8_DW_INLINE void PackQuads(const int8_t* const* px, size_t c, size_t entries, size_t q, size_t d, uint8_t* row,
-                               size_t row_tile_bytes) {
-  using V = typename Q::V;
-  struct Pair {
-    V lo, hi;  // a pair of flipped pixel rows (u, v) interleaved byte by byte: the first half of the transpose
-  };
-  const auto pixel = [&](size_t i) { return Q::Pixel(px[i] + c); };
-  const auto interleave = [](V u, V v) { return Pair{Q::Lo8(u, v), Q::Hi8(u, v)}; };
-  // Entry e from the pixel pairs (taps 0, 1) and (taps 2, 3): the second half of the transpose.
-  const auto store = [&](size_t e, const Pair& p01, const Pair& p23) {
-    uint8_t* dst = const_cast<uint8_t*>(EntryAcc(row, e, 0));
-    Q::Store(dst, row_tile_bytes, Q::Lo16(p01.lo, p23.lo));
-    Q::Store(dst + 64, row_tile_bytes, Q::Hi16(p01.lo, p23.lo));
-    Q::Store(dst + 128, row_tile_bytes, Q::Lo16(p01.hi, p23.hi));
-    Q::Store(dst + 192, row_tile_bytes, Q::Hi16(p01.hi, p23.hi));
-  };
-  if (q == d) {
-    // Pairs (k, k+1) in units of d: entry e = pairs e and e + 2.
-    V u2 = pixel(2 * d);
-    Pair p0 = interleave(pixel(0), pixel(d)), p1 = interleave(pixel(d), u2);
-    for (size_t e = 0; e < entries; ++e) {
-      const V u3 = pixel((e + 3) * d);
-      const Pair p2 = interleave(u2, u3);
-      store(e, p0, p2);
-      p0 = p1;
-      p1 = p2;
-      u2 = u3;
-    }
-  } else if (q == 2 * d) {
-    Pair p0 = interleave(pixel(0), pixel(d));
-    for (size_t e = 0; e < entries; ++e) {
-      const size_t i = e * q + 2 * d;
-      const Pair p1 = interleave(pixel(i), pixel(i + d));
-      store(e, p0, p1);
-      p0 = p1;
-    }
+template <size_t KH, size_t KWG, typename S>
+QINT8_DW_INLINE void PairOrTileRow(const DwconvRowParams& p, size_t t, const S& stage) {
+  if (t + 2 <= p.tiles) {
+    PairRow<KH, KWG>(p, t, stage);
   } else {
-    for (size_t e = 0; e < entries; ++e) {
-      const size_t i = e * q;
-      store(e, interleave(pixel(i), pixel(i + d)), interleave(pixel(i + 2 * d), pixel(i + 3 * d)));
+    TileRow<KH, KWG>(p, t, stage);
+  }
+}
+
+// Tile pairs (the pair layout), then a last odd tile alone (the blocked layout, two pixels per zmm).
+template <size_t KH, size_t KWG>
+void RowAllTiles(const DwconvRowParams& p) {
+  for (size_t t = 0; t < p.tiles; t += 2) {
+    const TileConstants c{p.weights + (t + 1) * p.weight_tile_bytes - kDwconvExtraBytes32c4Avx512};
+    switch (p.output.profile) {
+      case kProfileXnnpackFp32:
+        PairOrTileRow<KH, KWG>(p, t, Stage<FloatScale>::Load(c, p.output));
+        break;
+      case kProfileTfliteSingle:
+        PairOrTileRow<KH, KWG>(p, t, Stage<SingleRounding>::Load(c, p.output));
+        break;
+      default:
+        if (p.left_shift) {
+          PairOrTileRow<KH, KWG>(p, t, Stage<DoubleRounding<true>>::Load(c, p.output));
+        } else {
+          PairOrTileRow<KH, KWG>(p, t, Stage<DoubleRounding<false>>::Load(c, p.output));
+        }
+        break;
     }
   }
 }
@@ -445,50 +591,72 @@ QINT8_DW_INLINE void PackQuads(const int8_t* const* px, size_t c, size_t entries
 QINT8_DWCONV_PACK_ROW(qs8_dwconv_pack_row_32c4_avx512vnni) {
   size_t t = 0;
   for (; t + 2 <= tiles; t += 2) {
-    PackQuads<QuadsZmm>(px, t * kCt, entries, q, d, t_row + t * row_tile_bytes, row_tile_bytes);
+    PackQuads<QuadsZmm>(px, t * kCt, entries, q, d, t_row + t * row_tile_bytes);
   }
-  if (t < tiles) PackQuads<QuadsYmm>(px, t * kCt, entries, q, d, t_row + t * row_tile_bytes, row_tile_bytes);
+  if (t < tiles) PackQuads<QuadsYmm>(px, t * kCt, entries, q, d, t_row + t * row_tile_bytes);
 }
 
-// The constants of ExtraIndex for each accumulator a (channels in slots 8a..8a+7 of the header's arrays).
-void qs8_dwconv_pack_extra_32c4_avx512vnni(const uint8_t* header, uint8_t* extra) {
+namespace {
+
+// The constants of ExtraIndex of accumulator a (channels in slots 8a..8a+7 of the header's arrays) of one tile.
+void TileExtraConstants(const uint8_t* header, size_t a, __m256i (&v)[kXExtraVectors]) {
   const int32_t* multiplier = reinterpret_cast<const int32_t*>(header) + kCt;
   const int32_t* shift = multiplier + kCt;
   const float* scale = reinterpret_cast<const float*>(shift + kCt);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(shift + 8 * a));
+  const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(multiplier + 8 * a));
+  const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFF), one = _mm256_set1_epi64x(1);
+  // tflite-ref
+  v[kXLeft] = _mm256_max_epi32(s, zero);
+  const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, s), zero);
+  v[kXMulEven] = m;
+  v[kXMulOdd] = _mm256_srli_epi64(m, 32);
+  const __m256i r_even = _mm256_and_si256(right, low32), r_odd = _mm256_srli_epi64(right, 32);
+  const __m256i half = _mm256_set1_epi64x(int64_t{1} << 30), s31 = _mm256_set1_epi64x(int64_t{1} << 31);
+  const __mmask8 nz_even = _mm256_cmpgt_epi64_mask(r_even, zero), nz_odd = _mm256_cmpgt_epi64_mask(r_odd, zero);
+  v[kXRoundEven] = _mm256_mask_add_epi64(half, nz_even, half, _mm256_sllv_epi64(half, r_even));
+  v[kXRoundOdd] = _mm256_mask_add_epi64(half, nz_odd, half, _mm256_sllv_epi64(half, r_odd));
+  v[kXSignEven] = _mm256_maskz_mov_epi64(nz_even, s31);
+  v[kXSignOdd] = _mm256_maskz_mov_epi64(nz_odd, s31);
+  v[kXCountEven] = _mm256_add_epi64(r_even, _mm256_set1_epi64x(31));
+  v[kXCountOdd] = _mm256_add_epi64(r_odd, _mm256_set1_epi64x(31));
+  // tflite-single: counts 31 - shift in [1, 62], rounding term 2^(count - 1)
+  const __m256i total = _mm256_sub_epi32(_mm256_set1_epi32(31), s);
+  v[kXCount1Even] = _mm256_and_si256(total, low32);
+  v[kXCount1Odd] = _mm256_srli_epi64(total, 32);
+  v[kXRound1Even] = _mm256_sllv_epi64(one, _mm256_sub_epi64(v[kXCount1Even], one));
+  v[kXRound1Odd] = _mm256_sllv_epi64(one, _mm256_sub_epi64(v[kXCount1Odd], one));
+  // xnnpack-fp32
+  v[kXScale] = _mm256_castps_si256(_mm256_loadu_ps(scale + 8 * a));
+}
+
+}  // namespace
+
+// Low halves from this tile, high halves from the next one (this one again for the last tile): the vectors serve
+// a tile pair (PairRow), two pixels of a last lone tile (TileRow; it is never paired) and, by their low halves, one
+// pixel (ymm).
+void qs8_dwconv_pack_extra_32c4_avx512vnni(const uint8_t* header, const uint8_t* next_header, uint8_t* extra) {
   for (size_t a = 0; a < 4; ++a) {
-    __m256i v[kXExtraVectors];
-    const __m256i zero = _mm256_setzero_si256();
-    const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(shift + 8 * a));
-    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(multiplier + 8 * a));
-    const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFF), one = _mm256_set1_epi64x(1);
-    // tflite-ref
-    v[kXLeft] = _mm256_max_epi32(s, zero);
-    const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, s), zero);
-    v[kXMulEven] = m;
-    v[kXMulOdd] = _mm256_srli_epi64(m, 32);
-    const __m256i r_even = _mm256_and_si256(right, low32), r_odd = _mm256_srli_epi64(right, 32);
-    const __m256i half = _mm256_set1_epi64x(int64_t{1} << 30), s31 = _mm256_set1_epi64x(int64_t{1} << 31);
-    const __mmask8 nz_even = _mm256_cmpgt_epi64_mask(r_even, zero), nz_odd = _mm256_cmpgt_epi64_mask(r_odd, zero);
-    v[kXRoundEven] = _mm256_mask_add_epi64(half, nz_even, half, _mm256_sllv_epi64(half, r_even));
-    v[kXRoundOdd] = _mm256_mask_add_epi64(half, nz_odd, half, _mm256_sllv_epi64(half, r_odd));
-    v[kXSignEven] = _mm256_maskz_mov_epi64(nz_even, s31);
-    v[kXSignOdd] = _mm256_maskz_mov_epi64(nz_odd, s31);
-    v[kXCountEven] = _mm256_add_epi64(r_even, _mm256_set1_epi64x(31));
-    v[kXCountOdd] = _mm256_add_epi64(r_odd, _mm256_set1_epi64x(31));
-    // tflite-single: counts 31 - shift in [1, 62], rounding term 2^(count - 1)
-    const __m256i total = _mm256_sub_epi32(_mm256_set1_epi32(31), s);
-    v[kXCount1Even] = _mm256_and_si256(total, low32);
-    v[kXCount1Odd] = _mm256_srli_epi64(total, 32);
-    v[kXRound1Even] = _mm256_sllv_epi64(one, _mm256_sub_epi64(v[kXCount1Even], one));
-    v[kXRound1Odd] = _mm256_sllv_epi64(one, _mm256_sub_epi64(v[kXCount1Odd], one));
-    // xnnpack-fp32
-    v[kXScale] = _mm256_castps_si256(_mm256_loadu_ps(scale + 8 * a));
-    for (size_t i = 0; i < kXExtraVectors; ++i) _mm512_store_si512(extra + (a * kXExtraVectors + i) * 64, Twice(v[i]));
+    __m256i lo[kXExtraVectors], hi[kXExtraVectors];
+    TileExtraConstants(header, a, lo);
+    TileExtraConstants(next_header != nullptr ? next_header : header, a, hi);
+    for (size_t i = 0; i < kXExtraVectors; ++i) {
+      _mm512_store_si512(extra + (a * kXExtraVectors + i) * 64, _mm512_inserti64x4(_mm512_castsi256_si512(lo[i]), hi[i], 1));
+    }
   }
+}
+
+void qs8_dwconv_pack_row_pairs_32c4_avx512vnni(const int8_t* const* px_a, const int8_t* const* px_b, size_t tiles,
+                                               size_t entries, uint8_t* t_row, size_t row_tile_bytes) {
+  size_t t = 0;
+  for (; t + 2 <= tiles; t += 2) PackPairQuads<QuadsZmm>(px_a, px_b, t * kCt, 0, entries, t_row + t * row_tile_bytes);
+  if (t < tiles) PackPairQuads<QuadsYmm>(px_a, px_b, t * kCt, 0, entries, t_row + t * row_tile_bytes);
 }
 
 QINT8_DWCONV_ROW(qs8_dwconv_2x32c4_minmax_avx512vnni) {
   if (p.kh == 3 && p.kw_groups == 1) return RowAllTiles<3, 1>(p);
+  if (p.kh == 2 && p.kw_groups == 2) return RowAllTiles<2, 2>(p);  // 3x3 (and 4x4) stride 2 in pair mode
   if (p.kh == 5 && p.kw_groups == 2) return RowAllTiles<5, 2>(p);
   RowAllTiles<0, 0>(p);
 }

@@ -20,7 +20,6 @@ namespace {
 
 constexpr size_t kCt = 32;
 constexpr size_t kEntryBytes = kCt * 2 * sizeof(int16_t);  // 128
-constexpr size_t kHeaderBytes = kDwconvHeaderArrays * kCt * sizeof(int32_t);
 
 QINT8_INLINE __m256i Load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
@@ -85,7 +84,7 @@ struct StageAvx2 {
 template <size_t KH, size_t KWG, typename Stage>
 void TileRow(const DwconvRowParams& p, size_t t, const Stage& stage) {
   const uint8_t* tile = p.weights + t * p.weight_tile_bytes;
-  const uint8_t* weights = tile + kHeaderBytes;
+  const uint8_t* weights = tile + p.weights_offset;
   const size_t kh = KH != 0 ? KH : p.kh;
   const size_t kwg = KWG != 0 ? KWG : p.kw_groups;
   const size_t n = std::min(kCt, p.channels - t * kCt);

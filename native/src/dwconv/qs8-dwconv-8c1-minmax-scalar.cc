@@ -47,14 +47,13 @@ QINT8_DWCONV_PACK_ROW(qs8_dwconv_pack_row_8c1_scalar) {
 }
 
 QINT8_DWCONV_ROW(qs8_dwconv_8c1_minmax_scalar) {
-  constexpr size_t kHeaderBytes = kDwconvHeaderArrays * kCt * sizeof(int32_t);
   for (size_t t = 0; t < p.tiles; ++t) {
     const uint8_t* tile = p.weights + t * p.weight_tile_bytes;
     const int32_t* bias = reinterpret_cast<const int32_t*>(tile);
     const int32_t* multiplier = bias + kCt;
     const int32_t* shift = multiplier + kCt;
     const float* scale = reinterpret_cast<const float*>(shift + kCt);
-    const int16_t* weights = reinterpret_cast<const int16_t*>(tile + kHeaderBytes);
+    const int16_t* weights = reinterpret_cast<const int16_t*>(tile + p.weights_offset);
     const size_t n = std::min(kCt, p.channels - t * kCt);
     for (size_t ox = 0; ox < p.out_w; ++ox) {
       uint32_t acc[kCt];

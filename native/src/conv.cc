@@ -1,7 +1,8 @@
-// The fast CONV_2D driver: per-group weight packing, the 1x1 stride-1 GEMM path, and the im2col path that describes
-// MR output pixels' taps as runs of input bytes (padded taps: z_in bytes), or for small-Cf layers as one window of
-// input bytes per filter row, and packs them straight into the kernel's LHS block, in (group, panel block, row
-// block) tasks on the thread pool. Baseline code: no ISA flags, no intrinsics.
+// The fast CONV_2D driver: per-group weight packing, then one of three paths: the 1x1 stride-1 GEMM over the NHWC
+// input; the indirect GEMM (the kernel's igemm reading a flipped, padded copy of the input in place); im2col, which
+// describes MR output pixels' taps as runs of input bytes (padded taps: z_in bytes), or for small-Cf layers as one
+// window of input bytes per filter row, and packs them straight into the kernel's LHS block. Work runs in (group,
+// panel block, row block) tasks on the thread pool. Baseline code: no ISA flags, no intrinsics.
 #include "qint8/conv.h"
 
 #include <algorithm>
@@ -33,11 +34,14 @@ uint8_t* AlignUp(uint8_t* p) {
 // Per-thread scratch, grown on demand and kept for the thread's life: the packed LHS block, the gathered rows
 // (only when no im2col packer serves the kernel), a tile's runs with their row starts, the input lines of the
 // cursor (KH) and of the window walker (2 * KH).
+// The indirect path adds the flipped, padded image (used by the calling thread's tasks) and a tile's row pointers.
 struct ConvScratch {
   std::vector<uint8_t> block, rows;
   std::vector<Im2colRun> runs;
   std::vector<size_t> row_first;
   std::vector<const int8_t*> lines;
+  std::vector<uint8_t> image;
+  std::vector<const uint8_t*> pointers;
 };
 ConvScratch& ThreadScratch() {
   thread_local ConvScratch scratch;
@@ -279,18 +283,18 @@ WorkSplit SplitWork(size_t groups, size_t panels, size_t panel_bytes, size_t til
 
 std::vector<Im2colPacker> CompiledPackers() {
   std::vector<Im2colPacker> v;
-  //          isa             name                                   reproduces                    packer                             window packer
+  //          isa             name                                   reproduces                    packer                             window packer, flip copy
 #if QINT8_HAVE_AVX2
-  v.push_back({kIsaAvx2,      "qs8-im2col-packa-x16-avx2",           qs8_packa_x16_avx2,           qs8_im2col_packa_x16_avx2,         nullptr});
+  v.push_back({kIsaAvx2,      "qs8-im2col-packa-x16-avx2",           qs8_packa_x16_avx2,           qs8_im2col_packa_x16_avx2,         nullptr, nullptr});
 #endif
 #if QINT8_HAVE_AVX2 && QINT8_HAVE_AVXVNNI
-  v.push_back({kIsaAvx2,      "qs8-im2col-packa-xor80-avx2",         qs8_packa_xor80_avxvnni,      qs8_im2col_packa_xor80_avx2,       nullptr});
+  v.push_back({kIsaAvx2,      "qs8-im2col-packa-xor80-avx2",         qs8_packa_xor80_avxvnni,      qs8_im2col_packa_xor80_avx2,       nullptr, nullptr});
 #endif
 #if QINT8_HAVE_AVX512VNNI
   v.push_back({kIsaAvx512Vnni, "qs8-im2col-packa-xor80-avx512vnni",  qs8_packa_xor80_avx512vnni,   qs8_im2col_packa_xor80_avx512vnni,
-               qs8_im2col_window_packa_xor80_avx512vnni});
+               qs8_im2col_window_packa_xor80_avx512vnni, qs8_flip_copy_xor80_avx512vnni});
   v.push_back({kIsaAvx512Vnni, "qs8-im2col-packa-xor80-avx512vnni",  qs8_packa_xor80_avxvnni_evex, qs8_im2col_packa_xor80_avx512vnni,
-               qs8_im2col_window_packa_xor80_avx512vnni});
+               qs8_im2col_window_packa_xor80_avx512vnni, qs8_flip_copy_xor80_avx512vnni});
 #endif
   return v;
 }
@@ -312,7 +316,80 @@ Im2colWindowPackFn Im2colWindowPackerFor(const GemmKernel& kernel, const PackedG
   return MakeIm2colWindowTables(s, kernel.mr, weights.layout.k_padded, tables) ? packer->window_pack : nullptr;
 }
 
+// The indirect path (IGEMM): the input, flipped (x ^ 0x80) and padded (z_in ^ 0x80) once per call into an image
+// whose filter rows are contiguous, read by the kernel's igemm through MR row pointers per filter row: no im2col
+// copy per row tile. For one group, dilation 1 along the width and KW * Cin a multiple of KR (the kernel's k-steps
+// then never straddle two filter rows), when the window packer does not apply.
+struct IndirectImage {
+  size_t rows = 0, cols = 0;  // of one image: padded row r is input row r - PadTop, column c input column c - PadLeft
+  size_t pixel_bytes = 0;     // Cin
+  size_t bytes = 0;           // N * rows * cols * Cin
+};
+// Beyond this the image is not worth its memory; im2col blocks serve the layer instead. Images up to
+// kKeepImageBytes stay allocated for the thread's next call.
+constexpr double kMaxIndirectImageBytes = 64.0 * 1024 * 1024;
+constexpr size_t kKeepImageBytes = size_t{4} << 20;
+
+bool MakeIndirectImage(const PackedConvWeights& packed, const ConvParams& s, IndirectImage* image) {
+  const GemmKernel& kernel = *packed.kernel;
+  if (kernel.igemm == nullptr || !kernel.flips_activations || packed.groups != 1 || s.dilation_w != 1) return false;
+  if ((packed.filter_width * packed.filter_channels) % kernel.kr != 0) return false;
+  if (packed.group_weights.empty() || packed.group_weights[0].layout.k_padded != packed.depth()) return false;
+  const double rows = static_cast<double>(s.out_h - 1) * s.stride_h + static_cast<double>(s.k_h - 1) * s.dilation_h + 1;
+  const double cols = static_cast<double>(s.out_w - 1) * s.stride_w + static_cast<double>(s.k_w);
+  if (static_cast<double>(s.batches) * rows * cols * static_cast<double>(s.in_c) > kMaxIndirectImageBytes) return false;
+  Im2colWindowTables tables;
+  if (Im2colWindowPackerFor(kernel, packed.group_weights[0], s, &tables) != nullptr) return false;
+  image->rows = static_cast<size_t>(rows);
+  image->cols = static_cast<size_t>(cols);
+  image->pixel_bytes = static_cast<size_t>(s.in_c);
+  image->bytes = static_cast<size_t>(s.batches) * image->rows * image->cols * image->pixel_bytes;
+  return true;
+}
+
+// dst[i] = src[i] ^ 0x80 for i < n, eight bytes at a time (where the kernel's packer has no flip_copy).
+void FlipCopy(const int8_t* src, size_t n, uint8_t* dst) {
+  constexpr uint64_t kFlip = 0x8080808080808080ull;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, src + i, 8);
+    v ^= kFlip;
+    std::memcpy(dst + i, &v, 8);
+  }
+  for (; i < n; ++i) dst[i] = static_cast<uint8_t>(src[i]) ^ 0x80u;
+}
+
+// Writes the image of `input` (rows of the padded layout, see IndirectImage) into dst, in-image bytes by flip_copy.
+void FillIndirectImage(const ConvParams& s, const IndirectImage& image, const int8_t* input, uint8_t padding,
+                       void (*flip_copy)(const int8_t*, size_t, uint8_t*), uint8_t* dst) {
+  const size_t c = image.pixel_bytes, line = image.cols * c;
+  const int64_t cols = static_cast<int64_t>(image.cols);
+  // Columns [begin, end) of a padded row are inside the input.
+  const int64_t begin = std::min(std::max<int64_t>(s.pad_left, 0), cols);
+  const int64_t end = std::max(begin, std::min(s.pad_left + s.in_w, cols));
+  for (int64_t n = 0; n < s.batches; ++n) {
+    for (size_t r = 0; r < image.rows; ++r, dst += line) {
+      const int64_t iy = static_cast<int64_t>(r) - s.pad_top;
+      if (iy < 0 || iy >= s.in_h || begin == end) {
+        std::memset(dst, padding, line);
+        continue;
+      }
+      std::memset(dst, padding, static_cast<size_t>(begin) * c);
+      flip_copy(input + ((n * s.in_h + iy) * s.in_w + (begin - s.pad_left)) * s.in_c, static_cast<size_t>(end - begin) * c,
+                dst + static_cast<size_t>(begin) * c);
+      std::memset(dst + static_cast<size_t>(end) * c, padding, static_cast<size_t>(cols - end) * c);
+    }
+  }
+}
+
 }  // namespace
+
+bool Conv2DUsesIndirectImage(const PackedConvWeights& packed, const ConvParams& s) {
+  if (s.EmptyOutput() || IsPointwise(s)) return false;
+  IndirectImage image;
+  return MakeIndirectImage(packed, s, &image);
+}
 
 bool MakeIm2colWindowTables(const ConvParams& s, size_t mr, size_t k_padded, Im2colWindowTables* tables) {
   using T = Im2colWindowTables;
@@ -431,6 +508,71 @@ void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvP
   const size_t participants = Participants(threads);
   const WorkSplit w = SplitWork(groups, panels, panel_bytes, tiles, participants == 1 ? 1 : 4 * participants);
   const size_t tasks_per_group = w.panel_blocks * w.row_blocks;
+  const size_t kh = static_cast<size_t>(s.k_h);
+  std::atomic<bool> out_of_memory{false};
+
+  IndirectImage image;
+  if (MakeIndirectImage(packed, s, &image)) {
+    // Made on the calling thread (an allocation failure throws before any work); its tasks read it.
+    ConvScratch& caller = ThreadScratch();
+    if (caller.image.size() < image.bytes) caller.image.resize(image.bytes);
+    const uint8_t* img = caller.image.data();
+    const Im2colPacker* packer = Im2colPackerFor(kernel);
+    FillIndirectImage(s, image, input, static_cast<uint8_t>(packed.input_zero_point) ^ 0x80u,
+                      packer != nullptr && packer->flip_copy != nullptr ? packer->flip_copy : FlipCopy, caller.image.data());
+    const size_t segment_k = packed.filter_width * packed.filter_channels;
+    const size_t line = image.cols * image.pixel_bytes;
+    const size_t out_w = static_cast<size_t>(s.out_w), out_h = static_cast<size_t>(s.out_h);
+    ParallelFor(tasks_per_group, participants, [&](size_t t) {
+      const size_t pb = t / w.row_blocks, rb = t % w.row_blocks;
+      const size_t p0 = pb * w.block_panels, p1 = std::min(panels, p0 + w.block_panels);
+      const size_t t0 = rb * w.tiles_per_block, t1 = std::min(tiles, t0 + w.tiles_per_block);
+      ConvScratch& scratch = ThreadScratch();
+      try {  // a pool task must not throw: report, and rethrow on the calling thread
+        if (scratch.pointers.size() < kh * mr) scratch.pointers.resize(kh * mr);
+      } catch (const std::bad_alloc&) {
+        out_of_memory.store(true, std::memory_order_relaxed);
+        return;
+      }
+      const uint8_t** pointers = scratch.pointers.data();
+      const size_t filter_row_step = static_cast<size_t>(s.dilation_h) * line;
+      const size_t pixel_step = static_cast<size_t>(s.stride_w) * image.pixel_bytes;
+      // Output pixel (n, oy, ox) of row t0 * MR, walked forward one row at a time (no divisions per row).
+      size_t ox = t0 * mr % out_w, output_row = t0 * mr / out_w;
+      size_t n = output_row / out_h, oy = output_row % out_h;
+      const auto line_of = [&](size_t image_n, size_t y) {
+        return img + (image_n * image.rows + y * static_cast<size_t>(s.stride_h)) * line;
+      };
+      const uint8_t* pixel = line_of(n, oy) + ox * pixel_step;
+      for (size_t tile = t0; tile < t1; ++tile) {
+        const size_t row0 = tile * mr;
+        const size_t rows = std::min(mr, m - row0);
+        // Row i < MR (rows past m repeat row 0: read, never stored) of filter row ky: the image line of padded row
+        // oy * StrideH + ky * DilationH at column ox * StrideW.
+        for (size_t i = 0; i < mr; ++i) {
+          if (i >= rows) {
+            for (size_t ky = 0; ky < kh; ++ky) pointers[ky * mr + i] = pointers[ky * mr];
+            continue;
+          }
+          for (size_t ky = 0; ky < kh; ++ky) pointers[ky * mr + i] = pixel + ky * filter_row_step;
+          pixel += pixel_step;
+          if (++ox == out_w) {  // next output row: of this image, or the first of the next one
+            ox = 0;
+            if (++oy == out_h) oy = 0, ++n;
+            pixel = line_of(n, oy);  // n == N after the last row: the image's end, never read
+          }
+        }
+        for (size_t p = p0; p < p1; ++p) {
+          kernel.igemm(rows, std::min(nr, out_c - p * nr), kh, segment_k, pointers, first.panels + p * panel_bytes,
+                       out + row0 * out_c + p * nr, out_c, output);
+        }
+      }
+    });
+    if (caller.image.size() > kKeepImageBytes) std::vector<uint8_t>().swap(caller.image);
+    if (out_of_memory.load(std::memory_order_relaxed)) throw std::bad_alloc();
+    return;
+  }
+
   const Im2colPacker* packer = Im2colPackerFor(kernel);
   const Im2colPackFn im2col_pack = packer != nullptr ? packer->pack : nullptr;
   Im2colWindowTables window_tables;
@@ -440,8 +582,6 @@ void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvP
   // A window packer writes whole 64-byte vectors, past MR * k_padded bytes.
   const size_t block_bytes = window_pack != nullptr ? window_tables.vectors * 64 : mr * row_bytes;
   const size_t runs_per_row = static_cast<size_t>(s.k_h * s.k_w);
-  const size_t kh = static_cast<size_t>(s.k_h);
-  std::atomic<bool> out_of_memory{false};
 
   ParallelFor(groups * tasks_per_group, participants, [&](size_t t) {
     const size_t g = t / tasks_per_group, pb = t % tasks_per_group / w.row_blocks, rb = t % w.row_blocks;

@@ -26,7 +26,7 @@ std::vector<GemmKernel> CompiledKernels() {
 #endif
 #if QINT8_HAVE_AVX512VNNI
   v.push_back({kIsaAvx512Vnni, "qs8-gemm-6x64c4-minmax-avx512vnni",  "qs8-gemm-1x64c4-minmax-avx512vnni",   6, 64, 4, true,  qs8_gemm_6x64c4_minmax_avx512vnni, qs8_gemm_1x64c4_minmax_avx512vnni,  qs8_packw_gemm_c4, qs8_packa_xor80_avx512vnni,  1,
-                 qs8_packx_double_rounding_x16, kExtraBytesAvx512});
+                 qs8_packx_double_rounding_x16, kExtraBytesAvx512, qs8_igemm_6x64c4_minmax_avx512vnni});
 #endif
   // AArch64: the entries are defined next to their kernels (qint8/gemm-neon.h).
 #if QINT8_HAVE_NEON

@@ -540,6 +540,64 @@ QINT8_TEST(conv_fast_small_channels_match_reference) {
   if (any_window_packer) CHECK(windowed >= 100);  // the path under test ran (about half the layers fit)
 }
 
+// Layers the indirect path takes on kernels with an igemm (one group, DilationW 1, KW * Cin a multiple of KR, taps of
+// more than a window): filters 1x2..5x5, strides 1..3, DilationH 1..2, SAME / VALID / explicit padding (padded rows
+// and columns on either side, outputs beyond the input), 1-3 images, Cout off the panel grid, row tiles across
+// output rows and images, 1-3 threads; the input lies against an inaccessible page.
+QINT8_TEST(conv_fast_indirect_image_matches_reference) {
+  std::mt19937 rng(20261127);
+  int indirect = 0;
+  for (int trial = 0; trial < 90; ++trial) {
+    const int32_t cins[] = {4, 8, 12, 16, 20, 32, 64, 3, 6};
+    const int32_t cin = cins[trial % 9];
+    ConvProblem p = SmallChannelConv(rng, cin, 1 + static_cast<int32_t>(trial % 5));
+    const int32_t couts[] = {1, 16, 63, 64, 65, 130};
+    const int32_t cout = couts[rng() % 6];
+    p[cf::kInputChannels] = p[cf::kFilterChannels] = cin;  // one group
+    p[cf::kOutputChannels] = cout;
+    p[cf::kDilationWidth] = 1;
+    p[cf::kFilterHeight] = 1 + static_cast<int32_t>(rng() % 5);
+    RandomAxis(rng, p[cf::kInputHeight], p[cf::kFilterHeight], p[cf::kStrideHeight], p[cf::kDilationHeight],
+               &p[cf::kOutputHeight], &p[cf::kPadTop]);
+    RandomAxis(rng, p[cf::kInputWidth], p[cf::kFilterWidth], p[cf::kStrideWidth], 1, &p[cf::kOutputWidth],
+               &p[cf::kPadLeft]);
+    const size_t depth = static_cast<size_t>(p[cf::kFilterHeight]) * p[cf::kFilterWidth] * cin;
+    p.input.resize(static_cast<size_t>(p[cf::kBatches]) * p[cf::kInputHeight] * p[cf::kInputWidth] * cin);
+    for (int8_t& v : p.input) v = RandomInt8(rng);
+    p.filter.resize(static_cast<size_t>(cout) * depth);
+    for (int8_t& v : p.filter) v = RandomInt8(rng);
+    p.bias.resize(cout);
+    for (int32_t& b : p.bias) b = static_cast<int32_t>(rng() % 400001) - 200000;
+    const size_t channels = p[cf::kPerChannel] ? static_cast<size_t>(cout) : 1;
+    RandomRequantization(rng, channels, 5500.0 * std::sqrt(static_cast<double>(depth)) + 1.0,
+                         static_cast<Profile>(p[cf::kProfile]), &p.multiplier, &p.shift, &p.scale);
+    if (p.OutputBytes() == 0) continue;
+    const std::vector<int8_t> expected = ReferenceConv(p);
+    const PageGuardedCopy input(p.input, trial % 2 == 0);
+    const ConvParams s = ConvParams::FromGeometry(p.geometry.data());
+    for (const GemmKernel* kernel : ConvRunnableKernels()) {
+      PackedConvWeights packed;
+      PackConvWeights(*kernel, p.filter.data(), p.bias.data(), p.Requant(), s, &packed);
+      const bool expect = kernel->igemm != nullptr && (p[cf::kFilterWidth] * cin) % static_cast<int32_t>(kernel->kr) == 0 &&
+                          !ExpectWindows(*kernel, p) && !Conv2DUsesIm2colWindows(packed, s) &&
+                          !(p[cf::kFilterHeight] == 1 && p[cf::kFilterWidth] == 1 && p[cf::kStrideHeight] == 1 &&
+                            p[cf::kStrideWidth] == 1 && p[cf::kPadTop] == 0 && p[cf::kPadLeft] == 0 &&
+                            p[cf::kOutputHeight] == p[cf::kInputHeight] && p[cf::kOutputWidth] == p[cf::kInputWidth]);
+      const bool taken = Conv2DUsesIndirectImage(packed, s);
+      if (taken != expect) {
+        std::fprintf(stderr, "  indirect path %s unexpectedly: %s\n", taken ? "taken" : "not taken",
+                     DescribeConv(kernel->name, p, 1).c_str());
+        ++qint8_test::Failures();
+      }
+      indirect += taken ? 1 : 0;
+      for (size_t threads : {size_t{1}, size_t{3}}) CheckConv(*kernel, p, expected, threads, input.data());
+    }
+  }
+  bool any_igemm = false;
+  for (const GemmKernel* kernel : ConvRunnableKernels()) any_igemm |= kernel->igemm != nullptr;
+  if (any_igemm) CHECK(indirect >= 40);
+}
+
 // MobileNet-style first layers (3x3, stride 2, Cin 3) at full size: explicit padding 1 before (the folded PAD), SAME,
 // VALID; many row tiles, several threads.
 QINT8_TEST(conv_fast_small_channels_first_layers) {

@@ -75,6 +75,14 @@ GemmPanelLayout MakeGemmPanelLayout(size_t nr, size_t kr, size_t k, size_t extra
 using GemmMicrokernelFn = void (*)(size_t m, size_t n, size_t k, const int8_t* a, size_t a_stride, const uint8_t* panel,
                                    int8_t* c, size_t c_stride, const GemmOutput& output);
 
+// The indirect form of a tile (the conv driver's IGEMM): A row i < MR is read as `segments` pieces of segment_k
+// (a multiple of KR) elements, piece s at a[s * MR + i], laid end to end (segments * segment_k == k_padded, so
+// K is a multiple of KR); rows i >= m need readable pointers (any row) and are not stored. The elements are those
+// pack_lhs would write (uint8 x ^ 0x80 for kernels that flip). Same panel and C conventions as the direct form.
+using GemmIndirectMicrokernelFn = void (*)(size_t m, size_t n, size_t segments, size_t segment_k,
+                                           const uint8_t* const* a, const uint8_t* panel, int8_t* c, size_t c_stride,
+                                           const GemmOutput& output);
+
 // Writes the weight part of one panel (n_valid <= NR channels of W, rows of k bytes, row i at w + i*k)
 // in the kernel's order; padding (channels >= n_valid, k >= K) must be zero.
 using GemmPackWeightsFn = void (*)(const int8_t* w, size_t n_valid, size_t k, size_t k_padded, size_t nr, int8_t* dst);
@@ -103,6 +111,7 @@ struct GemmKernel {
   size_t lhs_element_bytes;     // bytes per packed A element (1: int8/uint8, 2: int16); 0 without pack_lhs
   GemmPackExtraFn pack_extra = nullptr;  // nullptr: no extra constants
   size_t extra_bytes = 0;                // per panel, a multiple of 64
+  GemmIndirectMicrokernelFn igemm = nullptr;  // nullptr: convolutions go through im2col blocks only
 };
 
 // The kernels compiled into this binary (scalar first, then by ISA); the dispatcher picks the one for an Isa.

@@ -10,29 +10,35 @@
 #include "im2col-pack-rows.h"
 
 namespace qint8 {
+namespace {
 
-QINT8_IM2COL_PACK(qs8_im2col_packa_xor80_avx512vnni) {
+// n bytes from src to o as x ^ 0x80, reading and writing no byte outside them.
+inline void FlipCopyRun(const int8_t* src, size_t n, uint8_t* o) {
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m256i flip256 = _mm256_set1_epi8(static_cast<char>(0x80));
-  // One run: n bytes from src to o as x ^ 0x80.
-  const auto copy_run = [&](const int8_t* src, size_t n, uint8_t* o) {
-    if (n >= 64) {
-      // Whole vectors, then one more ending at the run's end (overlapping the last: same bytes written twice).
-      size_t j = 0;
-      for (; j + 64 < n; j += 64) _mm512_storeu_si512(o + j, _mm512_xor_si512(_mm512_loadu_si512(src + j), flip));
-      _mm512_storeu_si512(o + n - 64, _mm512_xor_si512(_mm512_loadu_si512(src + n - 64), flip));
-    } else if (n >= 32) {
-      const __m256i head = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
-      const __m256i tail = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_xor_si256(head, flip256));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n - 32), _mm256_xor_si256(tail, flip256));
-    } else if (n != 0) {
-      // A short run: a masked (fault-suppressing) load and store of exactly n bytes.
-      const __mmask64 valid = (__mmask64{1} << n) - 1;
-      _mm512_mask_storeu_epi8(o, valid, _mm512_xor_si512(_mm512_maskz_loadu_epi8(valid, src), flip));
-    }
-  };
-  PackIm2colBlock<uint8_t>(m, mr_block, k, k_padded, runs, row_first, dst, copy_run);
+  if (n >= 64) {
+    // Whole vectors, then one more ending at the run's end (overlapping the last: same bytes written twice).
+    size_t j = 0;
+    for (; j + 64 < n; j += 64) _mm512_storeu_si512(o + j, _mm512_xor_si512(_mm512_loadu_si512(src + j), flip));
+    _mm512_storeu_si512(o + n - 64, _mm512_xor_si512(_mm512_loadu_si512(src + n - 64), flip));
+  } else if (n >= 32) {
+    const __m256i head = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
+    const __m256i tail = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_xor_si256(head, flip256));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n - 32), _mm256_xor_si256(tail, flip256));
+  } else if (n != 0) {
+    // A short run: a masked (fault-suppressing) load and store of exactly n bytes.
+    const __mmask64 valid = (__mmask64{1} << n) - 1;
+    _mm512_mask_storeu_epi8(o, valid, _mm512_xor_si512(_mm512_maskz_loadu_epi8(valid, src), flip));
+  }
 }
+
+}  // namespace
+
+QINT8_IM2COL_PACK(qs8_im2col_packa_xor80_avx512vnni) {
+  PackIm2colBlock<uint8_t>(m, mr_block, k, k_padded, runs, row_first, dst, FlipCopyRun);
+}
+
+void qs8_flip_copy_xor80_avx512vnni(const int8_t* src, size_t n, uint8_t* dst) { FlipCopyRun(src, n, dst); }
 
 }  // namespace qint8

@@ -37,6 +37,9 @@ inline OutputClampParams MakeOutputClamp(const GemmOutput& output) {
 #define QINT8_GEMM_UKERNEL(name)                                                                                 \
   void name(size_t m, size_t n, size_t k, const int8_t* a, size_t a_stride, const uint8_t* panel, int8_t* c, \
             size_t c_stride, const GemmOutput& output)
+#define QINT8_IGEMM_UKERNEL(name)                                                                                 \
+  void name(size_t m, size_t n, size_t segments, size_t segment_k, const uint8_t* const* a, const uint8_t* panel, \
+            int8_t* c, size_t c_stride, const GemmOutput& output)
 #define QINT8_GEMM_PACK_LHS(name)                                                                               \
   void name(size_t m, size_t mr_block, size_t k, size_t k_padded, const int8_t* a, size_t a_stride, void* dst)
 
@@ -68,6 +71,7 @@ QINT8_GEMM_PACK_LHS(qs8_packa_xor80_avxvnni);
 QINT8_GEMM_UKERNEL(qs8_gemm_6x64c4_minmax_avx512vnni);
 QINT8_GEMM_UKERNEL(qs8_gemm_1x64c4_minmax_avx512vnni);
 QINT8_GEMM_PACK_LHS(qs8_packa_xor80_avx512vnni);
+QINT8_IGEMM_UKERNEL(qs8_igemm_6x64c4_minmax_avx512vnni);
 
 // Test twin: the AVX-VNNI kernel source compiled with EVEX encodings (AVX-512 VL + VNNI), so that a CPU with
 // AVX-512 VNNI but no AVX-VNNI still runs every line of it except the instruction encoding.

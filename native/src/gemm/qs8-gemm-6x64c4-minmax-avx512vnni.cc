@@ -9,6 +9,8 @@
 // Preconditions (gemm.h GemmMicrokernelFn): 1 <= m <= 6, 1 <= n <= 64, k >= 0; `a` is the block written by
 // qs8_packa_xor80_avx512vnni (6 rows of k_padded uint8 = A ^ 0x80, rows >= m zero); `panel` a 64-byte aligned
 // 64-channel c4 panel (qs8_packw_gemm_c4) whose bias carries -128 * sum W; writes only C[i < m][j < n].
+// The indirect form (gemm.h GemmIndirectMicrokernelFn) reads the same uint8 rows through segment pointers instead
+// of a packed block: the conv driver's flipped, padded input image, one segment per filter row.
 // vpdpbusd (not vpdpbusds) adds four u8 x s8 products to int32 without saturation, wrapping modulo 2^32 like
 // TFLite's accumulator; sum_k (a + 128) * w - 128 * sum_k w = sum_k a * w exactly under that wrap.
 #include "gemm-kernels.h"
@@ -48,17 +50,13 @@ namespace {
 // The tile on the first NV (1..4) 16-channel vectors of a 64-channel panel: a layer with few output channels
 // (16, 24, 32: MobileNet's projections) or a last partial panel skips the vectors it does not store, both their
 // vpdpbusd and their requantization.
+// A is read through `a`: per segment s < segments, the 6 row pointers a[6s .. 6s + 5], each to segment_k (a
+// multiple of 4) uint8; the segments laid end to end are the rows' k_padded elements. The GEMM has one segment (the
+// packed block's rows); the indirect GEMM one per filter row (rows of a flipped, padded input image).
 template <size_t NV>
-void Gemm6xNVAvx512(size_t m, size_t n, size_t k, const uint8_t* a, const uint8_t* panel, int8_t* c, size_t c_stride,
-                    const GemmOutput& output) {
+void Gemm6xNVAvx512(size_t m, size_t n, size_t segments, size_t segment_k, const uint8_t* const* a,
+                    const uint8_t* panel, int8_t* c, size_t c_stride, const GemmOutput& output) {
   constexpr size_t kMR = 6, kNR = 64;
-  const size_t k_padded = (k + 3) & ~size_t{3};
-  const uint8_t* a0 = a;
-  const uint8_t* a1 = a0 + k_padded;
-  const uint8_t* a2 = a1 + k_padded;
-  const uint8_t* a3 = a2 + k_padded;
-  const uint8_t* a4 = a3 + k_padded;
-  const uint8_t* a5 = a4 + k_padded;
   const int8_t* w = reinterpret_cast<const int8_t*>(panel + WeightsOffsetAvx512<kNR>());
 
   // Named accumulators (not an array): GCC keeps them in registers across the loop only this way. Vectors
@@ -74,22 +72,30 @@ void Gemm6xNVAvx512(size_t m, size_t n, size_t k, const uint8_t* a, const uint8_
   __m512i vacc4x0 = vacc0x0, vacc4x1 = vacc0x1, vacc4x2 = vacc0x2, vacc4x3 = vacc0x3;
   __m512i vacc5x0 = vacc0x0, vacc5x1 = vacc0x1, vacc5x2 = vacc0x2, vacc5x3 = vacc0x3;
 
-  for (size_t kk = 0; kk < k_padded; kk += 4, w += 4 * kNR) {
-    // NV vectors of 16 channels x 4 k; each broadcast is one row's four uint8 of k..k+3.
-    const __m512i vw0 = _mm512_load_si512(w);
-    const __m512i vw1 = NV > 1 ? _mm512_load_si512(w + 64) : zero;
-    const __m512i vw2 = NV > 2 ? _mm512_load_si512(w + 128) : zero;
-    const __m512i vw3 = NV > 3 ? _mm512_load_si512(w + 192) : zero;
-#define QINT8_ROW(i)                                                    \
-  {                                                                     \
-    const __m512i va = BroadcastQuadAvx512(a##i + kk);                  \
-    vacc##i##x0 = _mm512_dpbusd_epi32(vacc##i##x0, va, vw0);            \
-    if (NV > 1) vacc##i##x1 = _mm512_dpbusd_epi32(vacc##i##x1, va, vw1); \
-    if (NV > 2) vacc##i##x2 = _mm512_dpbusd_epi32(vacc##i##x2, va, vw2); \
-    if (NV > 3) vacc##i##x3 = _mm512_dpbusd_epi32(vacc##i##x3, va, vw3); \
+  for (size_t segment = 0; segment < segments; ++segment, a += kMR) {
+    const uint8_t* a0 = a[0];
+    const uint8_t* a1 = a[1];
+    const uint8_t* a2 = a[2];
+    const uint8_t* a3 = a[3];
+    const uint8_t* a4 = a[4];
+    const uint8_t* a5 = a[5];
+    for (size_t kk = 0; kk < segment_k; kk += 4, w += 4 * kNR) {
+      // NV vectors of 16 channels x 4 k; each broadcast is one row's four uint8 of k..k+3.
+      const __m512i vw0 = _mm512_load_si512(w);
+      const __m512i vw1 = NV > 1 ? _mm512_load_si512(w + 64) : zero;
+      const __m512i vw2 = NV > 2 ? _mm512_load_si512(w + 128) : zero;
+      const __m512i vw3 = NV > 3 ? _mm512_load_si512(w + 192) : zero;
+#define QINT8_ROW(i)                                                      \
+  {                                                                       \
+    const __m512i va = BroadcastQuadAvx512(a##i + kk);                    \
+    vacc##i##x0 = _mm512_dpbusd_epi32(vacc##i##x0, va, vw0);              \
+    if (NV > 1) vacc##i##x1 = _mm512_dpbusd_epi32(vacc##i##x1, va, vw1);  \
+    if (NV > 2) vacc##i##x2 = _mm512_dpbusd_epi32(vacc##i##x2, va, vw2);  \
+    if (NV > 3) vacc##i##x3 = _mm512_dpbusd_epi32(vacc##i##x3, va, vw3);  \
   }
-    QINT8_ROW(0) QINT8_ROW(1) QINT8_ROW(2) QINT8_ROW(3) QINT8_ROW(4) QINT8_ROW(5)
+      QINT8_ROW(0) QINT8_ROW(1) QINT8_ROW(2) QINT8_ROW(3) QINT8_ROW(4) QINT8_ROW(5)
 #undef QINT8_ROW
+    }
   }
 
   alignas(64) __m512i acc[kMR][NV];
@@ -102,21 +108,33 @@ void Gemm6xNVAvx512(size_t m, size_t n, size_t k, const uint8_t* a, const uint8_
   OutputTileAvx512<kMR, NV, kNR>(acc, panel, output, m, n, c, c_stride);
 }
 
+void Gemm6x64Avx512(size_t m, size_t n, size_t segments, size_t segment_k, const uint8_t* const* a,
+                   const uint8_t* panel, int8_t* c, size_t c_stride, const GemmOutput& output) {
+  switch ((n + 15) / 16) {
+    case 1:
+      return Gemm6xNVAvx512<1>(m, n, segments, segment_k, a, panel, c, c_stride, output);
+    case 2:
+      return Gemm6xNVAvx512<2>(m, n, segments, segment_k, a, panel, c, c_stride, output);
+    case 3:
+      return Gemm6xNVAvx512<3>(m, n, segments, segment_k, a, panel, c, c_stride, output);
+    default:
+      return Gemm6xNVAvx512<4>(m, n, segments, segment_k, a, panel, c, c_stride, output);
+  }
+}
+
 }  // namespace
 
 void qs8_gemm_6x64c4_minmax_avx512vnni(size_t m, size_t n, size_t k, const int8_t* a, size_t /*a_stride*/,
                                        const uint8_t* panel, int8_t* c, size_t c_stride, const GemmOutput& output) {
+  const size_t k_padded = (k + 3) & ~size_t{3};
   const uint8_t* block = reinterpret_cast<const uint8_t*>(a);
-  switch ((n + 15) / 16) {
-    case 1:
-      return Gemm6xNVAvx512<1>(m, n, k, block, panel, c, c_stride, output);
-    case 2:
-      return Gemm6xNVAvx512<2>(m, n, k, block, panel, c, c_stride, output);
-    case 3:
-      return Gemm6xNVAvx512<3>(m, n, k, block, panel, c, c_stride, output);
-    default:
-      return Gemm6xNVAvx512<4>(m, n, k, block, panel, c, c_stride, output);
-  }
+  const uint8_t* const rows[6] = {block, block + k_padded, block + 2 * k_padded, block + 3 * k_padded,
+                                  block + 4 * k_padded, block + 5 * k_padded};
+  Gemm6x64Avx512(m, n, 1, k_padded, rows, panel, c, c_stride, output);
+}
+
+QINT8_IGEMM_UKERNEL(qs8_igemm_6x64c4_minmax_avx512vnni) {
+  Gemm6x64Avx512(m, n, segments, segment_k, a, panel, c, c_stride, output);
 }
 
 }  // namespace qint8

@@ -8,6 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { prebuildArm64, toolchain } = require('./prebuild-arm64');
+const { createStepLog, describeExit, needCommand, runMain, runQuietly, seconds } = require('./steps');
 
 const root = path.join(__dirname, '..');
 const cacheDir = path.join(root, '.cache', 'arm64');
@@ -58,25 +59,8 @@ function parseArgs(argv) {
   return opts;
 }
 
-const t0 = Date.now();
-const timings = [];
-function seconds(ms) { return `${(ms / 1000).toFixed(1)} s`; }
-function log(msg) { console.log(`[test:arm64 ${seconds(Date.now() - t0).padStart(7)}] ${msg}`); }
-function timed(label, fn) {
-  const start = Date.now();
-  const result = fn();
-  timings.push([label, Date.now() - start]);
-  log(`${label}: ${seconds(Date.now() - start)}`);
-  return result;
-}
-
-function need(cmd, pkg) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-  } catch {
-    throw new Error(`${cmd} not found; install it with: apt-get install ${pkg}`);
-  }
-}
+// a step that throws is not timed: the error ends the run
+const { log, timed, addTiming, printTimings } = createStepLog('test:arm64');
 
 /** Extracts an npm package's tarball (npm pack, integrity-checked by npm) into dest once; returns dest. */
 function npmPackOnce(spec, dest) {
@@ -117,8 +101,8 @@ function fetchArm64Node() {
 function buildNativeTests() {
   const configure = ['-S', root, '-B', testsBuildDir, '-DQINT8_BUILD_TESTS=ON', '-DCMAKE_BUILD_TYPE=Release',
     `-DCMAKE_TOOLCHAIN_FILE=${toolchain}`];
-  execFileSync('cmake', configure, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  execFileSync('cmake', ['--build', testsBuildDir, '--parallel', String(os.cpus().length)], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  runQuietly('cmake', configure, root);
+  runQuietly('cmake', ['--build', testsBuildDir, '--parallel', String(os.cpus().length)], root);
   return path.join(testsBuildDir, 'qint8_native_tests');
 }
 
@@ -157,7 +141,7 @@ async function runModel(cpu, tools, opts, first) {
   const probe = await runArm64(tools.node, ['-e', PROBE], env);
   let expected = null;
   try {
-    if (probe.code !== 0) throw new Error(`exit ${probe.code}${probe.signal ? ` (${probe.signal})` : ''}`);
+    if (probe.code !== 0) throw new Error(describeExit(probe.code, probe.signal));
     const { arch, info } = JSON.parse(probe.output);
     expected = expectedFor(cpu, info.compiledIsas);
     const problems = [];
@@ -173,7 +157,7 @@ async function runModel(cpu, tools, opts, first) {
   // 2. The native C++ tests (every kernel family the CPU model supports; the others are skipped by the tests).
   if (opts.native) {
     const r = await runArm64(tools.tests, [], env);
-    const summary = (r.output.match(/^\d+ passed, \d+ failed$/m) || [`exit ${r.code}${r.signal ? ` (${r.signal})` : ''}`])[0];
+    const summary = (r.output.match(/^\d+ passed, \d+ failed$/m) || [describeExit(r.code, r.signal)])[0];
     step('native', r.code === 0, r.ms, summary);
     if (r.code !== 0) row.lines.push(r.output.split('\n').filter((l) => !l.startsWith('ok ')).join('\n'));
   }
@@ -186,7 +170,7 @@ async function runModel(cpu, tools, opts, first) {
     const args = [jestBin, '--runInBand', '--ci', '--testPathIgnorePatterns', ...JEST_EXCLUDE,
       ...opts.jestArgs, ...(suites.length ? ['--', ...suites] : [])];
     const r = await runArm64(tools.node, args, jestEnv);
-    const tests = (r.output.match(/^Tests:.*$/m) || [`exit ${r.code}${r.signal ? ` (${r.signal})` : ''}`])[0];
+    const tests = (r.output.match(/^Tests:.*$/m) || [describeExit(r.code, r.signal)])[0];
     const suitesLine = (r.output.match(/^Test Suites:.*$/m) || [''])[0];
     step('jest', r.code === 0, r.ms, `${suites.length ? 'ISA suites' : 'whole suite'}: ${suitesLine.replace('Test Suites: ', 'suites ')}; ${tests.replace('Tests: ', 'tests ')}`.replace(/\s+/g, ' '));
     if (r.code !== 0) row.lines.push(r.output.split('\n').filter((l) => !/^PASS /.test(l)).join('\n'));
@@ -203,8 +187,8 @@ async function main() {
     }
     throw new Error(`test:arm64 emulates arm64 on linux-x64 hosts only (this is ${os.platform()}-${os.arch()})`);
   }
-  need('aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu');
-  need('qemu-aarch64-static', 'qemu-user-static');
+  needCommand('aarch64-linux-gnu-g++', 'install it with: apt-get install g++-aarch64-linux-gnu');
+  needCommand('qemu-aarch64-static', 'install it with: apt-get install qemu-user-static');
   log(`host ${os.arch()} node ${process.version}, CPU models ${opts.cpus.join(', ')}, ${opts.jobs} in parallel`);
   const tools = {};
   Object.assign(tools, timed('fetch arm64 node (npm pack, cached in .cache/arm64)', fetchArm64Node));
@@ -221,15 +205,14 @@ async function main() {
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, opts.cpus.length) }, worker));
-  timings.push(['emulated runs (all CPU models)', Date.now() - start]);
+  addTiming('emulated runs (all CPU models)', Date.now() - start);
 
   for (const row of rows) for (const text of row.lines) console.log(`\n----- ${row.cpu} -----\n${text}`);
   console.log('\nSummary (QEMU_CPU model: step, result, time)');
   for (const row of rows) {
     for (const s of row.steps) console.log(`  ${row.cpu.padEnd(11)} ${s.name.padEnd(7)} ${s.ok ? 'ok  ' : 'FAIL'} ${seconds(s.ms).padStart(8)}  ${s.detail.split('\n')[0]}`);
   }
-  for (const [label, ms] of timings) console.log(`  ${label.padEnd(52)} ${seconds(ms).padStart(8)}`);
-  console.log(`  ${'total'.padEnd(52)} ${seconds(Date.now() - t0).padStart(8)}`);
+  printTimings(52);
   const failed = rows.filter((r) => !r.ok).map((r) => r.cpu);
   if (failed.length) {
     console.log(`test:arm64 FAILED on ${failed.join(', ')}`);
@@ -239,7 +222,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(`test:arm64: ${err.message}`);
-  process.exitCode = 1;
-});
+runMain('test:arm64', main);

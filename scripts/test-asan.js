@@ -15,23 +15,12 @@ const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { createStepLog, describeExit, runMain, runQuietly } = require('./steps');
 
 const root = path.join(__dirname, '..');
 const asanBuild = path.join(root, 'build-asan');
 const logDir = path.join(asanBuild, 'reports');
-const t0 = Date.now();
-const timings = [];
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-function log(msg) { console.log(`[test:asan ${seconds(Date.now() - t0).padStart(7)}] ${msg}`); }
-function timed(label, fn) {
-  const start = Date.now();
-  try {
-    return fn();
-  } finally {
-    timings.push([label, Date.now() - start]);
-    log(`${label}: ${seconds(Date.now() - start)}`);
-  }
-}
+const { log, timed, printTimings } = createStepLog('test:asan');
 
 function parseArgs(argv) {
   const opts = { nativeTests: true, jest: true, jobs: os.cpus().length, jestArgs: [] };
@@ -77,8 +66,8 @@ function reports() {
 
 function build(opts) {
   const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
-  execFileSync(process.execPath, [cmakeJs, 'compile', '--out', asanBuild, '--parallel', String(opts.jobs), '--CDQINT8_SANITIZE=ON',
-    '--CDQINT8_BUILD_TESTS=ON'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  runQuietly(process.execPath, [cmakeJs, 'compile', '--out', asanBuild, '--parallel', String(opts.jobs), '--CDQINT8_SANITIZE=ON',
+    '--CDQINT8_BUILD_TESTS=ON'], root);
   const addon = path.join(asanBuild, 'Release', 'qint8.node');
   const tests = path.join(asanBuild, 'qint8_native_tests');
   for (const f of [addon, tests]) if (!fs.existsSync(f)) throw new Error(`not built: ${f}`);
@@ -96,7 +85,7 @@ function nativeTests(binary) {
   const r = spawnSync(binary, [], { cwd: root, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   const out = `${r.stdout}${r.stderr}`;
   const failed = out.split('\n').filter((l) => /^FAIL /.test(l));
-  const summary = (out.match(/^\d+ passed, \d+ failed$/m) || [`exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`])[0];
+  const summary = (out.match(/^\d+ passed, \d+ failed$/m) || [describeExit(r.status, r.signal)])[0];
   log(`native tests under ASan+UBSan: ${summary}${failed.length ? `\n${failed.join('\n')}` : ''}`);
   return r.status === 0;
 }
@@ -172,8 +161,7 @@ function main() {
     console.log(`\n----- ${path.relative(root, file)} -----\n${fs.readFileSync(file, 'utf8').slice(0, 20000)}`);
   }
   console.log('\nSummary');
-  for (const [label, ms] of timings) console.log(`  ${label.padEnd(66)} ${seconds(ms).padStart(8)}`);
-  console.log(`  ${'total'.padEnd(66)} ${seconds(Date.now() - t0).padStart(8)}`);
+  printTimings(66);
   console.log(`  sanitizer reports: ${found.length}`);
   if (found.length > 0 || failed) {
     console.log('test:asan FAILED');
@@ -183,9 +171,4 @@ function main() {
   }
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(`test:asan: ${err.message}`);
-  process.exitCode = 1;
-}
+runMain('test:asan', main);

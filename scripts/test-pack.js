@@ -15,37 +15,18 @@ const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { createStepLog, hasCommand, runMain } = require('./steps');
 
 const root = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const keep = process.argv.includes('--keep');
 const noArm64 = process.argv.includes('--no-arm64');
-const t0 = Date.now();
-const timings = [];
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const { log, timed, printTimings } = createStepLog('test:pack');
 const failures = [];
-function log(msg) { console.log(`[test:pack ${seconds(Date.now() - t0).padStart(7)}] ${msg}`); }
-function timed(label, fn) {
-  const start = Date.now();
-  try {
-    return fn();
-  } finally {
-    timings.push([label, Date.now() - start]);
-    log(`${label}: ${seconds(Date.now() - start)}`);
-  }
-}
 function check(ok, what) {
   log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
   if (!ok) failures.push(what);
   return ok;
-}
-function hasCommand(cmd) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 const npmCli = (() => {
   // npm's own CLI script next to this node (the npm on PATH may be a shell wrapper)
@@ -189,8 +170,7 @@ function main() {
     timed('install and use with install scripts on (no compiler)', () => consumer(tarball, true, base));
     timed('install and use with install scripts off (no compiler)', () => consumer(tarball, false, base));
     console.log('\nSummary');
-    for (const [label, ms] of timings) console.log(`  ${label.padEnd(60)} ${seconds(ms).padStart(8)}`);
-    console.log(`  ${'total'.padEnd(60)} ${seconds(Date.now() - t0).padStart(8)}`);
+    printTimings(60);
     console.log(`  tarball: ${path.basename(tarball)}, ${size} bytes packed (${(size / 1024).toFixed(1)} KiB), ${info.unpackedSize} bytes unpacked, ${contents.files} files`);
   } finally {
     if (keep) log(`kept ${base}`);
@@ -204,9 +184,4 @@ function main() {
   }
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(`test:pack: ${err.stack || err.message}`);
-  process.exitCode = 1;
-}
+runMain('test:pack', main, { showStack: true });

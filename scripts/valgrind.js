@@ -6,31 +6,23 @@
 // skipped; the sanitizer run (npm run test:asan) covers those natively. QINT8_VALGRIND_ARGS adds valgrind options
 // (e.g. --track-origins=yes to find where an uninitialised value came from; it doubles the run time).
 'use strict';
-const { execFileSync, spawnSync } = require('child_process');
+const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { describeExit, needCommand, runMain, runQuietly, seconds } = require('./steps');
 
 const root = path.join(__dirname, '..');
 const buildDir = path.join(root, 'build-tests');
 const binary = path.join(buildDir, 'qint8_native_tests');
 const t0 = Date.now();
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-
-function need(cmd, hint) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-  } catch {
-    throw new Error(`${cmd} not found; ${hint}`);
-  }
-}
 
 function main() {
-  need('valgrind', 'install it with: apt-get install valgrind');
+  needCommand('valgrind', 'install it with: apt-get install valgrind');
   const buildStart = Date.now();
   // (re)build: incremental when npm test already built it
-  execFileSync('cmake', ['-S', root, '-B', buildDir, '-DQINT8_BUILD_TESTS=ON', '-DQINT8_SANITIZE=OFF', '-DCMAKE_BUILD_TYPE=Release'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  execFileSync('cmake', ['--build', buildDir, '--parallel', String(os.cpus().length)], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  runQuietly('cmake', ['-S', root, '-B', buildDir, '-DQINT8_BUILD_TESTS=ON', '-DQINT8_SANITIZE=OFF', '-DCMAKE_BUILD_TYPE=Release'], root);
+  runQuietly('cmake', ['--build', buildDir, '--parallel', String(os.cpus().length)], root);
   const buildMs = Date.now() - buildStart;
   if (!fs.existsSync(binary)) throw new Error(`${binary} was not built`);
 
@@ -49,7 +41,7 @@ function main() {
   // Everything valgrind said (its lines start with ==pid==) plus failing tests
   const report = lines.filter((l) => /^==\d+==/.test(l) || /^FAIL /.test(l));
   if (report.length) console.log(report.join('\n'));
-  console.log(`\nvalgrind memcheck over ${path.relative(root, binary)}: exit ${r.status}${r.signal ? ` (${r.signal})` : ''}; tests: ${summary}; ` +
+  console.log(`\nvalgrind memcheck over ${path.relative(root, binary)}: ${describeExit(r.status, r.signal)}; tests: ${summary}; ` +
     `memcheck errors: ${errors ?? 'unknown'}`);
   if (skipped.length) console.log(`kernel families skipped under valgrind (not executable there): ${skipped.slice(0, 6).join('; ')}`);
   console.log(`build ${seconds(buildMs)}, valgrind run ${seconds(runMs)}, total ${seconds(Date.now() - t0)}`);
@@ -62,9 +54,4 @@ function main() {
   }
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(`test:valgrind: ${err.message}`);
-  process.exitCode = 1;
-}
+runMain('test:valgrind', main);

@@ -344,7 +344,8 @@ QINT8_TEST(dwconv_pair_mode_matches_reference) {
 
 QINT8_TEST(dwconv_requantization_of_chosen_accumulators) {
   // A 1x1 filter of zeros makes acc = bias exactly: every profile on extreme and tie accumulators, including
-  // left shifts (wrapping), multiplier 0 and 2^31 - 1, shift -31, and zero-point saturation at both ends.
+  // left shifts (wrapping), multiplier 0 and 2^31 - 1, shift -31, zero-point saturation at both ends, and tiles of
+  // right shifts only (1 to 22 bits).
   using namespace conv_field;
   const int32_t accs[] = {0, 1, -1, 2, -2, 3, -3, 127, -128, 255, -256, 1 << 20, -(1 << 20), (1 << 30) + 1,
                           -(1 << 30) - 1, kMax32, kMin32, kMax32 - 1, kMin32 + 1, 0x40000000, -0x40000000,
@@ -357,7 +358,7 @@ QINT8_TEST(dwconv_requantization_of_chosen_accumulators) {
   for (const DwconvKernel* kernel : RunnableKernels()) {
     for (int profile = 0; profile < 3; ++profile) {
       for (int zp : {-128, 0, 127}) {
-        for (size_t variant = 0; variant < 6; ++variant) {
+        for (size_t variant = 0; variant < 11; ++variant) {
           Problem p;
           int32_t* g = p.g;
           g[kBatches] = 1;
@@ -386,6 +387,13 @@ QINT8_TEST(dwconv_requantization_of_chosen_accumulators) {
             p.multiplier[c] = multipliers[(c / na + c + variant) % 7];
             p.shift[c] = shifts[(c * 3 + variant) % 11];
             if (variant >= 4 && p.shift[c] > 0) p.shift[c] = -p.shift[c];  // tiles without any left shift
+            // Tiles whose every shift lies in [-22, -1] (the AVX-512 kernel's fast tiles: zero point folded into the
+            // rounding constant, halves joined by a blend), extremes of that range included.
+            static const int32_t kFastShifts[] = {-22, -21, -17, -8, -2, -1};
+            if (variant >= 6) p.shift[c] = kFastShifts[(c * 5 + variant) % 6];
+            // ... and tiles just outside them: right shifts with a few shift-0 channels.
+            static const int32_t kNearFastShifts[] = {0, -1, -7, -22};
+            if (variant >= 9) p.shift[c] = kNearFastShifts[(c + variant) % 4];
             p.scale[c] = scales[(c + variant) % 11];
           }
           CheckProblem(*kernel, p, 1);

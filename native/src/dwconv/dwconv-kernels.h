@@ -30,9 +30,9 @@ QINT8_DWCONV_PACK_ROW(qs8_dwconv_pack_row_32c4_avx512vnni);
 void qs8_dwconv_pack_row_pairs_32c4_avx512vnni(const int8_t* const* px_a, const int8_t* const* px_b, size_t tiles,
                                                size_t entries, uint8_t* t_row, size_t row_tile_bytes);
 QINT8_DWCONV_ROW(qs8_dwconv_2x32c4_minmax_avx512vnni);
-// Per tile, per accumulator a < 4, 14 zmm of requantization constants: the tile's in the low 256 bits, tile t + 1's
-// (the tile's own for the last tile) in the high ones (see the kernel's ExtraIndex).
-constexpr size_t kDwconvExtraBytes32c4Avx512 = 4 * 14 * 64;
+// Per tile, per accumulator a < 4, 15 zmm of requantization constants: the tile's in the low 256 bits, tile t + 1's
+// (the tile's own for the last tile) in the high ones; then 64 bytes of flags (see the kernel's ExtraIndex).
+constexpr size_t kDwconvExtraBytes32c4Avx512 = 4 * 15 * 64 + 64;
 void qs8_dwconv_pack_extra_32c4_avx512vnni(const uint8_t* header, const uint8_t* next_header, uint8_t* extra);
 
 // Neon: 16-channel tiles, one tap per group, int16 tap rows (SXTL), SMLAL / SMLAL2 into int32.

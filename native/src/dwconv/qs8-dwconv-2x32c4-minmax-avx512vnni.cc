@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "dwconv-kernels.h"
@@ -63,13 +64,17 @@ QINT8_DW_INLINE __m512i InterleaveLowDwords(__m512i even, __m512i odd) {
 // (qs8_dwconv_pack_extra_32c4_avx512vnni) as zmm with both 256-bit halves equal, so one register serves two pixels
 // and its low half (a free cast) one pixel. ExtraIndex names the 14 vectors of an accumulator; even / odd are the
 // channels of the even / odd 32-bit lanes, held in 64-bit lanes.
+// After the 4 accumulators' vectors, one 64-byte block whose byte 0 says whether the tile (with its pair, see
+// pack_extra) is a fast tile of DoubleRounding (kFastFlagOffset).
 enum ExtraIndex : size_t {
   kXLeft, kXMulEven, kXMulOdd, kXRoundEven, kXRoundOdd, kXSignEven, kXSignOdd, kXCountEven, kXCountOdd,  // tflite-ref
+  kXCountOddHigh,                                                             // tflite-ref, fast tiles
   kXRound1Even, kXRound1Odd, kXCount1Even, kXCount1Odd,                                            // tflite-single
   kXScale,                                                                                      // xnnpack-fp32
   kXExtraVectors,
 };
-static_assert(kDwconvExtraBytes32c4Avx512 == 4 * kXExtraVectors * 64, "extra layout");
+constexpr size_t kFastFlagOffset = 4 * kXExtraVectors * 64;
+static_assert(kDwconvExtraBytes32c4Avx512 == kFastFlagOffset + 64, "extra layout");
 
 QINT8_DW_INLINE __m512i ExtraVector(const uint8_t* extra, size_t a, ExtraIndex i) {
   return _mm512_load_si512(extra + (a * kXExtraVectors + i) * 64);
@@ -95,16 +100,28 @@ QINT8_DW_INLINE __m256i Low(__m512i v) { return _mm512_castsi512_si256(v); }
 // term costs no compare: bit 31 of a 64-bit lane holding x in its low half is x's sign, so x & S (S = 2^31 or 0)
 // is it; the odd lanes' x sits shifted down for vpmuldq anyway. Per half: vpmuldq, vpaddq, vpandq, vpsubq,
 // vpsravq. |p + K| < 2^62 + 2^61 + 2^30 never overflows, and the result fits int32 (it is the scalar's), so the
-// low dword is it. Requires 0 <= m < 2^31, -31 <= shift <= 30.
-template <bool kLeft>
+// low dword is it. Requires 0 <= m < 2^31, -31 <= shift <= 30. (A channel with m = 0 has y = 0 for any shift: its
+// constants are made with shift -1.)
+// Fast tiles (kFast: every channel's shift in [-22, -1], so 1 <= r <= 22): the odd half shifts by r - 1 = T - 32
+// instead, which leaves its result in the high dword, and a vpblendmd (any ALU port) joins the halves instead of a
+// vpermt2d (a shuffle port, which the tap rows' packing also needs). They also fold the output zero point into K:
+// K + zp * 2^T gives y + zp exactly (|zp * 2^T| <= 2^60: no overflow), and |y| <= 2^30 + 1 (T >= 32) keeps y + zp
+// inside int32, so the stage adds no zero point.
+template <bool kLeft, bool kFast = false>
 struct DoubleRounding {
-  __m512i left, m_even, m_odd, k_even, k_odd, s_even, s_odd, count_even, count_odd;
+  static constexpr bool kFoldsZeroPoint = kFast;
+  __m512i left, m_even, m_odd, k_even, k_odd, s_even, s_odd, count_even, count_odd;  // count_odd: T - 32 if kFast
 
   template <typename Constants>
   static QINT8_DW_INLINE DoubleRounding Load(const Constants& c, size_t a) {
     return DoubleRounding{kLeft ? c(a, kXLeft) : _mm512_setzero_si512(), c(a, kXMulEven), c(a, kXMulOdd),
                           c(a, kXRoundEven), c(a, kXRoundOdd), c(a, kXSignEven), c(a, kXSignOdd),
-                          c(a, kXCountEven), c(a, kXCountOdd)};
+                          c(a, kXCountEven), c(a, kFast ? kXCountOddHigh : kXCountOdd)};
+  }
+  // K += zp * 2^T (zp: the output zero point in every 64-bit lane; zp_high: zp * 2^32).
+  QINT8_DW_INLINE void FoldZeroPoint(__m512i zp, __m512i zp_high) {
+    k_even = _mm512_add_epi64(k_even, _mm512_sllv_epi64(zp, count_even));
+    k_odd = _mm512_add_epi64(k_odd, _mm512_sllv_epi64(zp_high, count_odd));
   }
   QINT8_DW_INLINE __m512i Apply(__m512i x) const {
     if (kLeft) x = _mm512_sllv_epi32(x, left);
@@ -113,6 +130,9 @@ struct DoubleRounding {
     __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(x_odd, m_odd), k_odd);
     even = _mm512_sub_epi64(even, _mm512_and_si512(x, s_even));
     odd = _mm512_sub_epi64(odd, _mm512_and_si512(x_odd, s_odd));
+    if (kFast) {
+      return _mm512_mask_blend_epi32(0xAAAA, _mm512_srav_epi64(even, count_even), _mm512_srav_epi64(odd, count_odd));
+    }
     return InterleaveLowDwords(_mm512_srav_epi64(even, count_even), _mm512_srav_epi64(odd, count_odd));
   }
   QINT8_DW_INLINE __m256i Apply(__m256i x) const {
@@ -122,6 +142,9 @@ struct DoubleRounding {
     __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(x_odd, Low(m_odd)), Low(k_odd));
     even = _mm256_sub_epi64(even, _mm256_and_si256(x, Low(s_even)));
     odd = _mm256_sub_epi64(odd, _mm256_and_si256(x_odd, Low(s_odd)));
+    if (kFast) {
+      return _mm256_mask_blend_epi32(0xAA, _mm256_srav_epi64(even, Low(count_even)), _mm256_srav_epi64(odd, Low(count_odd)));
+    }
     return InterleaveLowDwords(_mm256_srav_epi64(even, Low(count_even)), _mm256_srav_epi64(odd, Low(count_odd)));
   }
 };
@@ -129,6 +152,7 @@ struct DoubleRounding {
 // tflite-single: (x*m + 2^(30-shift)) >> (31-shift) in 64 bits (vpmuldq, vpaddq, vpsravq with counts in [1, 62]),
 // narrowed by two's complement wrap (the low dword). |x*m| < 2^62 and the rounding term is <= 2^61: no overflow.
 struct SingleRounding {
+  static constexpr bool kFoldsZeroPoint = false;
   __m512i m_even, m_odd, round_even, round_odd, count_even, count_odd;
 
   template <typename Constants>
@@ -152,6 +176,7 @@ struct SingleRounding {
 // vcvtps2dq round to nearest even as the scalar casts do; vcvtps2dq gives INT32_MIN for NaN and every value out
 // of range, the scalar answer except for values >= 2^31, which are patched to INT32_MAX.
 struct FloatScale {
+  static constexpr bool kFoldsZeroPoint = false;
   __m512 scale;
 
   template <typename Constants>
@@ -176,16 +201,30 @@ struct FloatScale {
 // int16-saturated y plus the zero point leaves [-128, 127] exactly when y + zero point does, on the same side).
 // The requantization constants are read from the tile's extra bytes where they are used (Rq), not copied into the
 // Stage: four accumulators' worth do not fit in registers, and a copy cost as much as a narrow row's pixels.
+// Requantizations that fold the zero point (Requant::kFoldsZeroPoint) get it in their constants from Rq instead.
 template <typename Requant>
 struct Stage {
   TileConstants constants;
   __m512i zero_point, act_min, act_max;
+  __m512i zero_point64, zero_point64_high;  // zp and zp * 2^32 in 64-bit lanes (folding requantizations)
 
-  QINT8_DW_INLINE Requant Rq(size_t a) const { return Requant::Load(constants, a); }
+  QINT8_DW_INLINE Requant Rq(size_t a) const {
+    Requant r = Requant::Load(constants, a);
+    if constexpr (Requant::kFoldsZeroPoint) r.FoldZeroPoint(zero_point64, zero_point64_high);
+    return r;
+  }
+  QINT8_DW_INLINE __m512i AddZeroPoint(__m512i w) const {
+    return Requant::kFoldsZeroPoint ? w : _mm512_adds_epi16(w, zero_point);
+  }
+  QINT8_DW_INLINE __m256i AddZeroPoint(__m256i w) const {
+    return Requant::kFoldsZeroPoint ? w : _mm256_adds_epi16(w, Low(zero_point));
+  }
 
   static QINT8_DW_INLINE Stage Load(const TileConstants& constants, const DwconvOutput& o) {
     Stage s;
     s.constants = constants;
+    s.zero_point64 = _mm512_set1_epi64(o.output_zero_point);
+    s.zero_point64_high = _mm512_slli_epi64(s.zero_point64, 32);
     s.zero_point = _mm512_set1_epi16(static_cast<int16_t>(o.output_zero_point));
     s.act_min = _mm512_set1_epi8(static_cast<int8_t>(o.activation_min));
     s.act_max = _mm512_set1_epi8(static_cast<int8_t>(o.activation_max));
@@ -194,8 +233,8 @@ struct Stage {
 
   // One pixel: 32 channels at dst (the first n of them: `mask`).
   QINT8_DW_INLINE void Store(const __m256i (&acc)[4], int8_t* dst, __mmask32 mask) const {
-    const __m256i w01 = _mm256_adds_epi16(_mm256_packs_epi32(Rq(0).Apply(acc[0]), Rq(1).Apply(acc[1])), Low(zero_point));
-    const __m256i w23 = _mm256_adds_epi16(_mm256_packs_epi32(Rq(2).Apply(acc[2]), Rq(3).Apply(acc[3])), Low(zero_point));
+    const __m256i w01 = AddZeroPoint(_mm256_packs_epi32(Rq(0).Apply(acc[0]), Rq(1).Apply(acc[1])));
+    const __m256i w23 = AddZeroPoint(_mm256_packs_epi32(Rq(2).Apply(acc[2]), Rq(3).Apply(acc[3])));
     const __m256i b = _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(w01, w23), Low(act_min)), Low(act_max));
     _mm256_mask_storeu_epi8(dst, mask, b);
   }
@@ -203,7 +242,7 @@ struct Stage {
   // Half of a two-pixel output stage: accumulators a0, a0 + 1 requantized, narrowed to int16 with the zero point
   // added; vpacksswb of halves 0-1 and 2-3 gives the bytes of both pixels in channel order.
   QINT8_DW_INLINE __m512i Half(__m512i acc_a, __m512i acc_b, const Requant& ra, const Requant& rb) const {
-    return _mm512_adds_epi16(_mm512_packs_epi32(ra.Apply(acc_a), rb.Apply(acc_b)), zero_point);
+    return AddZeroPoint(_mm512_packs_epi32(ra.Apply(acc_a), rb.Apply(acc_b)));
   }
   // Two pixels (low and high 256 bits) at dst and dst + stride; `contiguous` when the tile is the whole pixel
   // (stride == 32), so one 64-byte store writes both.
@@ -577,6 +616,8 @@ void RowAllTiles(const DwconvRowParams& p) {
       default:
         if (p.left_shift) {
           PairOrTileRow<KH, KWG>(p, t, Stage<DoubleRounding<true>>::Load(c, p.output));
+        } else if (c.extra[kFastFlagOffset] != 0) {
+          PairOrTileRow<KH, KWG>(p, t, Stage<DoubleRounding<false, true>>::Load(c, p.output));
         } else {
           PairOrTileRow<KH, KWG>(p, t, Stage<DoubleRounding<false>>::Load(c, p.output));
         }
@@ -604,10 +645,11 @@ void TileExtraConstants(const uint8_t* header, size_t a, __m256i (&v)[kXExtraVec
   const int32_t* shift = multiplier + kCt;
   const float* scale = reinterpret_cast<const float*>(shift + kCt);
   const __m256i zero = _mm256_setzero_si256();
-  const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(shift + 8 * a));
+  const __m256i shift_in = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(shift + 8 * a));
   const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(multiplier + 8 * a));
   const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFF), one = _mm256_set1_epi64x(1);
-  // tflite-ref
+  // tflite-ref (a channel with m = 0 as if its shift were -1: its y is 0 either way)
+  const __m256i s = _mm256_mask_mov_epi32(shift_in, _mm256_cmpeq_epi32_mask(m, zero), _mm256_set1_epi32(-1));
   v[kXLeft] = _mm256_max_epi32(s, zero);
   const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, s), zero);
   v[kXMulEven] = m;
@@ -621,8 +663,9 @@ void TileExtraConstants(const uint8_t* header, size_t a, __m256i (&v)[kXExtraVec
   v[kXSignOdd] = _mm256_maskz_mov_epi64(nz_odd, s31);
   v[kXCountEven] = _mm256_add_epi64(r_even, _mm256_set1_epi64x(31));
   v[kXCountOdd] = _mm256_add_epi64(r_odd, _mm256_set1_epi64x(31));
+  v[kXCountOddHigh] = _mm256_sub_epi64(r_odd, one);  // fast tiles: r >= 1
   // tflite-single: counts 31 - shift in [1, 62], rounding term 2^(count - 1)
-  const __m256i total = _mm256_sub_epi32(_mm256_set1_epi32(31), s);
+  const __m256i total = _mm256_sub_epi32(_mm256_set1_epi32(31), shift_in);
   v[kXCount1Even] = _mm256_and_si256(total, low32);
   v[kXCount1Odd] = _mm256_srli_epi64(total, 32);
   v[kXRound1Even] = _mm256_sllv_epi64(one, _mm256_sub_epi64(v[kXCount1Even], one));
@@ -631,16 +674,29 @@ void TileExtraConstants(const uint8_t* header, size_t a, __m256i (&v)[kXExtraVec
   v[kXScale] = _mm256_castps_si256(_mm256_loadu_ps(scale + 8 * a));
 }
 
+// Whether DoubleRounding may run the tile fast: every channel with m != 0 has a shift in [-22, -1].
+bool FastDoubleRounding(const uint8_t* header) {
+  const int32_t* multiplier = reinterpret_cast<const int32_t*>(header) + kCt;
+  const int32_t* shift = multiplier + kCt;
+  for (size_t slot = 0; slot < kCt; ++slot) {
+    if (multiplier[slot] != 0 && (shift[slot] < -22 || shift[slot] > -1)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 // Low halves from this tile, high halves from the next one (this one again for the last tile): the vectors serve
 // a tile pair (PairRow), two pixels of a last lone tile (TileRow; it is never paired) and, by their low halves, one
-// pixel (ymm).
+// pixel (ymm). The fast flag holds for both halves.
 void qs8_dwconv_pack_extra_32c4_avx512vnni(const uint8_t* header, const uint8_t* next_header, uint8_t* extra) {
+  const uint8_t* high = next_header != nullptr ? next_header : header;
+  std::memset(extra + kFastFlagOffset, 0, 64);
+  extra[kFastFlagOffset] = FastDoubleRounding(header) && FastDoubleRounding(high) ? 1 : 0;
   for (size_t a = 0; a < 4; ++a) {
     __m256i lo[kXExtraVectors], hi[kXExtraVectors];
     TileExtraConstants(header, a, lo);
-    TileExtraConstants(next_header != nullptr ? next_header : header, a, hi);
+    TileExtraConstants(high, a, hi);
     for (size_t i = 0; i < kXExtraVectors; ++i) {
       _mm512_store_si512(extra + (a * kXExtraVectors + i) * 64, _mm512_inserti64x4(_mm512_castsi256_si512(lo[i]), hi[i], 1));
     }

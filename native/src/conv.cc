@@ -333,6 +333,7 @@ constexpr size_t kKeepImageBytes = size_t{4} << 20;
 bool MakeIndirectImage(const PackedConvWeights& packed, const ConvParams& s, IndirectImage* image) {
   const GemmKernel& kernel = *packed.kernel;
   if (kernel.igemm == nullptr || !kernel.flips_activations || packed.groups != 1 || s.dilation_w != 1) return false;
+  if (s.k_h < 1 || s.k_w < 1 || s.in_c < 1) return false;  // no taps: the im2col path's zero-K tiles
   if ((packed.filter_width * packed.filter_channels) % kernel.kr != 0) return false;
   if (packed.group_weights.empty() || packed.group_weights[0].layout.k_padded != packed.depth()) return false;
   const double rows = static_cast<double>(s.out_h - 1) * s.stride_h + static_cast<double>(s.k_h - 1) * s.dilation_h + 1;

@@ -344,7 +344,9 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
   const size_t total_rows = static_cast<size_t>(s.batches) * static_cast<size_t>(s.out_h);
   const size_t pool = ThreadPoolSize();
   const size_t participants = threads == 0 ? pool : std::min(threads, pool);
-  const size_t tasks = participants <= 1 ? 1 : std::min(total_rows, participants * 4);
+  // One band of output rows per thread: a task's first row packs all its tap rows afresh, which finer tasks pay
+  // again and again (measured with 2 threads: 15-24% slower at 4 tasks per thread).
+  const size_t tasks = participants <= 1 ? 1 : std::min(total_rows, participants);
   const size_t dilation_w = static_cast<size_t>(s.dilation_w);
 
   // Everything is reserved here, on the calling thread, so that an allocation failure throws before any work.

@@ -7,21 +7,13 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { hasCommand } = require('./steps');
 
 const root = path.join(__dirname, '..');
 const toolchain = path.join(root, 'cmake', 'aarch64-linux-gnu.toolchain.cmake');
 const buildDir = path.join(root, 'build-arm64');
 const outDir = path.join(root, 'prebuilds', 'linux-arm64');
 const cross = os.arch() !== 'arm64';
-
-function hasCommand(cmd) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Builds and strips the arm64 addon; returns the path of the prebuilt file. `quiet` hides the build log. */
 function prebuildArm64({ quiet = false } = {}) {

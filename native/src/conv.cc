@@ -288,7 +288,7 @@ std::vector<Im2colPacker> CompiledPackers() {
   v.push_back({kIsaAvx2,      "qs8-im2col-packa-x16-avx2",           qs8_packa_x16_avx2,           qs8_im2col_packa_x16_avx2,         nullptr, nullptr});
 #endif
 #if QINT8_HAVE_AVX2 && QINT8_HAVE_AVXVNNI
-  v.push_back({kIsaAvx2,      "qs8-im2col-packa-xor80-avx2",         qs8_packa_xor80_avxvnni,      qs8_im2col_packa_xor80_avx2,       nullptr, nullptr});
+  v.push_back({kIsaAvx2,      "qs8-im2col-packa-xor80-avx2",         qs8_packa_xor80_avxvnni,      qs8_im2col_packa_xor80_avx2,       nullptr, qs8_flip_copy_xor80_avx2});
 #endif
 #if QINT8_HAVE_AVX512VNNI
   v.push_back({kIsaAvx512Vnni, "qs8-im2col-packa-xor80-avx512vnni",  qs8_packa_xor80_avx512vnni,   qs8_im2col_packa_xor80_avx512vnni,

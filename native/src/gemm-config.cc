@@ -22,7 +22,8 @@ std::vector<GemmKernel> CompiledKernels() {
   v.push_back({kIsaAvx2,      "qs8-gemm-6x16c2-minmax-avx2",         "qs8-gemm-1x16c2-minmax-avx2",         6, 16, 2, false, qs8_gemm_6x16c2_minmax_avx2,       qs8_gemm_1x16c2_minmax_avx2,        qs8_packw_gemm_c2, qs8_packa_x16_avx2,          2});
 #endif
 #if QINT8_HAVE_AVXVNNI
-  v.push_back({kIsaAvxVnni,   "qs8-gemm-6x16c4-minmax-avxvnni",      "qs8-gemm-1x16c4-minmax-avxvnni",      6, 16, 4, true,  qs8_gemm_6x16c4_minmax_avxvnni,    qs8_gemm_1x16c4_minmax_avxvnni,     qs8_packw_gemm_c4, qs8_packa_xor80_avxvnni,     1});
+  v.push_back({kIsaAvxVnni,   "qs8-gemm-6x16c4-minmax-avxvnni",      "qs8-gemm-1x16c4-minmax-avxvnni",      6, 16, 4, true,  qs8_gemm_6x16c4_minmax_avxvnni,    qs8_gemm_1x16c4_minmax_avxvnni,     qs8_packw_gemm_c4, qs8_packa_xor80_avxvnni,     1,
+                 nullptr, 0, qs8_igemm_6x16c4_minmax_avxvnni});
 #endif
 #if QINT8_HAVE_AVX512VNNI
   v.push_back({kIsaAvx512Vnni, "qs8-gemm-6x64c4-minmax-avx512vnni",  "qs8-gemm-1x64c4-minmax-avx512vnni",   6, 64, 4, true,  qs8_gemm_6x64c4_minmax_avx512vnni, qs8_gemm_1x64c4_minmax_avx512vnni,  qs8_packw_gemm_c4, qs8_packa_xor80_avx512vnni,  1,
@@ -59,7 +60,7 @@ const std::vector<GemmKernel>& GemmKernelsForTesting() {
     // The AVX-VNNI kernel's source with EVEX encodings: runs wherever AVX-512 VNNI does.
     v->push_back({kIsaAvx512Vnni, "qs8-gemm-6x16c4-minmax-avxvnni[evex]", "qs8-gemm-1x16c4-minmax-avxvnni[evex]", 6, 16,
                  4, true, qs8_gemm_6x16c4_minmax_avxvnni_evex, qs8_gemm_1x16c4_minmax_avxvnni_evex, qs8_packw_gemm_c4,
-                 qs8_packa_xor80_avxvnni_evex, 1});
+                 qs8_packa_xor80_avxvnni_evex, 1, nullptr, 0, qs8_igemm_6x16c4_minmax_avxvnni_evex});
 #endif
     return v;
   }();

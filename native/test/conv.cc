@@ -378,6 +378,20 @@ QINT8_TEST(conv_im2col_packers_equal_pack_lhs) {
         break;
       }
     }
+    // The indirect path's image copy: x ^ 0x80 of exactly n bytes (guards around the destination untouched).
+    for (int trial = 0; packer.flip_copy != nullptr && trial < 300; ++trial) {
+      const size_t n = trial < 80 ? static_cast<size_t>(trial) : rng() % 700;
+      const size_t offset = rng() % 64;
+      std::vector<uint8_t> got(n + 2 * 64, 0xEE);
+      packer.flip_copy(source.data() + offset, n, got.data() + 64);
+      bool same = got[63] == 0xEE && got[64 + n] == 0xEE;
+      for (size_t i = 0; i < n; ++i) same = same && got[64 + i] == static_cast<uint8_t>(source[offset + i] ^ 0x80);
+      if (!same) {
+        std::fprintf(stderr, "  %s flip_copy differs: n=%zu offset=%zu\n", packer.name, n, offset);
+        ++qint8_test::Failures();
+        break;
+      }
+    }
   }
 }
 

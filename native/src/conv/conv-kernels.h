@@ -23,8 +23,9 @@ QINT8_IM2COL_PACK(qs8_im2col_packa_xor80_avx512vnni);  // zmm, masked tails
 QINT8_IM2COL_PACK(qs8_im2col_packa_xor80_avx2);        // ymm; AVX-VNNI CPUs all have AVX2
 // The same block from windows (small-Cf layers): zmm byte shuffles within lanes (AVX-512 BW).
 QINT8_IM2COL_WINDOW_PACK(qs8_im2col_window_packa_xor80_avx512vnni);
-// The indirect path's flipped image (Im2colPacker::flip_copy): dst[i] = src[i] ^ 0x80, zmm.
+// The indirect path's flipped image (Im2colPacker::flip_copy): dst[i] = src[i] ^ 0x80, zmm / ymm.
 void qs8_flip_copy_xor80_avx512vnni(const int8_t* src, size_t n, uint8_t* dst);
+void qs8_flip_copy_xor80_avx2(const int8_t* src, size_t n, uint8_t* dst);
 
 // int16 rows (sign-extended), zero-padded to k_padded, rows >= m zero: the block of qs8_packa_x16_avx2.
 QINT8_IM2COL_PACK(qs8_im2col_packa_x16_avx2);

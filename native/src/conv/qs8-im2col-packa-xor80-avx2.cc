@@ -11,35 +11,42 @@
 
 namespace qint8 {
 
-QINT8_IM2COL_PACK(qs8_im2col_packa_xor80_avx2) {
+namespace {
+
+// n bytes from src to o as x ^ 0x80, reading and writing no byte outside them.
+inline void FlipCopyRun(const int8_t* src, size_t n, uint8_t* o) {
   const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
   const __m128i flip128 = _mm_set1_epi8(static_cast<char>(0x80));
-  // One run: n bytes from src to o as x ^ 0x80.
-  const auto copy_run = [&](const int8_t* src, size_t n, uint8_t* o) {
-    if (n >= 32) {
-      // Whole vectors, then one more ending at the run's end (overlapping the last: same bytes written twice).
-      size_t j = 0;
-      for (; j + 32 < n; j += 32) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + j), _mm256_xor_si256(v, flip));
-      }
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n - 32), _mm256_xor_si256(v, flip));
-    } else if (n >= 16) {
-      const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
-      const __m128i tail = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_xor_si128(head, flip128));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + n - 16), _mm_xor_si128(tail, flip128));
-    } else if (n >= 8) {
-      const __m128i head = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
-      const __m128i tail = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + n - 8));
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_xor_si128(head, flip128));
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(o + n - 8), _mm_xor_si128(tail, flip128));
-    } else {
-      for (size_t j = 0; j < n; ++j) o[j] = static_cast<uint8_t>(src[j] ^ 0x80);
+  if (n >= 32) {
+    // Whole vectors, then one more ending at the run's end (overlapping the last: same bytes written twice).
+    size_t j = 0;
+    for (; j + 32 < n; j += 32) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + j), _mm256_xor_si256(v, flip));
     }
-  };
-  PackIm2colBlock<uint8_t>(m, mr_block, k, k_padded, runs, row_first, dst, copy_run);
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + n - 32));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n - 32), _mm256_xor_si256(v, flip));
+  } else if (n >= 16) {
+    const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    const __m128i tail = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_xor_si128(head, flip128));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + n - 16), _mm_xor_si128(tail, flip128));
+  } else if (n >= 8) {
+    const __m128i head = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
+    const __m128i tail = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + n - 8));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_xor_si128(head, flip128));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(o + n - 8), _mm_xor_si128(tail, flip128));
+  } else {
+    for (size_t j = 0; j < n; ++j) o[j] = static_cast<uint8_t>(src[j] ^ 0x80);
+  }
 }
+
+}  // namespace
+
+QINT8_IM2COL_PACK(qs8_im2col_packa_xor80_avx2) {
+  PackIm2colBlock<uint8_t>(m, mr_block, k, k_padded, runs, row_first, dst, FlipCopyRun);
+}
+
+void qs8_flip_copy_xor80_avx2(const int8_t* src, size_t n, uint8_t* dst) { FlipCopyRun(src, n, dst); }
 
 }  // namespace qint8

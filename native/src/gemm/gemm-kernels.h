@@ -66,6 +66,7 @@ QINT8_GEMM_PACK_LHS(qs8_packa_x16_avx2);
 QINT8_GEMM_UKERNEL(qs8_gemm_6x16c4_minmax_avxvnni);
 QINT8_GEMM_UKERNEL(qs8_gemm_1x16c4_minmax_avxvnni);
 QINT8_GEMM_PACK_LHS(qs8_packa_xor80_avxvnni);
+QINT8_IGEMM_UKERNEL(qs8_igemm_6x16c4_minmax_avxvnni);
 
 // AVX-512 VNNI (EVEX vpdpbusd, zmm): A flipped to uint8 rows by the pack_lhs.
 QINT8_GEMM_UKERNEL(qs8_gemm_6x64c4_minmax_avx512vnni);
@@ -78,6 +79,7 @@ QINT8_IGEMM_UKERNEL(qs8_igemm_6x64c4_minmax_avx512vnni);
 QINT8_GEMM_UKERNEL(qs8_gemm_6x16c4_minmax_avxvnni_evex);
 QINT8_GEMM_UKERNEL(qs8_gemm_1x16c4_minmax_avxvnni_evex);
 QINT8_GEMM_PACK_LHS(qs8_packa_xor80_avxvnni_evex);
+QINT8_IGEMM_UKERNEL(qs8_igemm_6x16c4_minmax_avxvnni_evex);
 
 }  // namespace qint8
 

@@ -21,7 +21,11 @@ void qs8_packa_xor80_avxvnni(size_t m, size_t mr_block, size_t k, size_t k_padde
 
 void qs8_gemm_6x16c4_minmax_avxvnni(size_t m, size_t n, size_t k, const int8_t* a, size_t /*a_stride*/,
                                     const uint8_t* panel, int8_t* c, size_t c_stride, const GemmOutput& output) {
-  Gemm6x16c4VnniYmm<DotVex>(m, n, k, a, panel, c, c_stride, output);
+  Gemm6x16c4VnniYmmBlock<DotVex>(m, n, k, a, panel, c, c_stride, output);
+}
+
+QINT8_IGEMM_UKERNEL(qs8_igemm_6x16c4_minmax_avxvnni) {
+  Gemm6x16c4VnniYmm<DotVex>(m, n, segments, segment_k, a, panel, c, c_stride, output);
 }
 
 void qs8_gemm_1x16c4_minmax_avxvnni(size_t /*m*/, size_t n, size_t k, const int8_t* a, size_t /*a_stride*/,

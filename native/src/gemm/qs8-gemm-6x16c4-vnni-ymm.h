@@ -32,17 +32,13 @@ QINT8_INLINE void PackLhsXor80Ymm(size_t m, size_t mr_block, size_t k, size_t k_
   });
 }
 
+// A is read through `a`: per segment s < segments, the 6 row pointers a[6s .. 6s + 5], each to segment_k (a
+// multiple of 4) uint8; the segments laid end to end are the rows' k_padded elements (one segment for the packed
+// block, one per filter row for the conv driver's indirect GEMM).
 template <typename Dot>
-QINT8_INLINE void Gemm6x16c4VnniYmm(size_t m, size_t n, size_t k, const int8_t* a, const uint8_t* panel, int8_t* c,
-                                    size_t c_stride, const GemmOutput& output) {
+QINT8_INLINE void Gemm6x16c4VnniYmm(size_t m, size_t n, size_t segments, size_t segment_k, const uint8_t* const* a,
+                                    const uint8_t* panel, int8_t* c, size_t c_stride, const GemmOutput& output) {
   constexpr size_t kMR = 6, kNR = 16;
-  const size_t k_padded = (k + 3) & ~size_t{3};
-  const uint8_t* a0 = reinterpret_cast<const uint8_t*>(a);
-  const uint8_t* a1 = a0 + k_padded;
-  const uint8_t* a2 = a1 + k_padded;
-  const uint8_t* a3 = a2 + k_padded;
-  const uint8_t* a4 = a3 + k_padded;
-  const uint8_t* a5 = a4 + k_padded;
   const int8_t* w = reinterpret_cast<const int8_t*>(panel + kNR * 4 * sizeof(int32_t));
 
   // Named accumulators (not an array): GCC keeps them in registers across the loop only this way.
@@ -54,23 +50,42 @@ QINT8_INLINE void Gemm6x16c4VnniYmm(size_t m, size_t n, size_t k, const int8_t* 
   __m256i vacc4x0 = vacc0x0, vacc4x1 = vacc0x1;
   __m256i vacc5x0 = vacc0x0, vacc5x1 = vacc0x1;
 
-  for (size_t kk = 0; kk < k_padded; kk += 4, w += 4 * kNR) {
-    // Channels 0-7 and 8-15, four k each; each broadcast is one row's four uint8 of k..k+3.
-    const __m256i vw0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-    const __m256i vw1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
+  for (size_t segment = 0; segment < segments; ++segment, a += kMR) {
+    const uint8_t* a0 = a[0];
+    const uint8_t* a1 = a[1];
+    const uint8_t* a2 = a[2];
+    const uint8_t* a3 = a[3];
+    const uint8_t* a4 = a[4];
+    const uint8_t* a5 = a[5];
+    for (size_t kk = 0; kk < segment_k; kk += 4, w += 4 * kNR) {
+      // Channels 0-7 and 8-15, four k each; each broadcast is one row's four uint8 of k..k+3.
+      const __m256i vw0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+      const __m256i vw1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
 #define QINT8_ROW(i)                                         \
   {                                                          \
     const __m256i va = BroadcastPairAvx2(a##i + kk);         \
     vacc##i##x0 = Dot::Run(vacc##i##x0, va, vw0);            \
     vacc##i##x1 = Dot::Run(vacc##i##x1, va, vw1);            \
   }
-    QINT8_ROW(0) QINT8_ROW(1) QINT8_ROW(2) QINT8_ROW(3) QINT8_ROW(4) QINT8_ROW(5)
+      QINT8_ROW(0) QINT8_ROW(1) QINT8_ROW(2) QINT8_ROW(3) QINT8_ROW(4) QINT8_ROW(5)
 #undef QINT8_ROW
+    }
   }
 
   __m256i acc[kMR][2] = {{vacc0x0, vacc0x1}, {vacc1x0, vacc1x1}, {vacc2x0, vacc2x1},
                          {vacc3x0, vacc3x1}, {vacc4x0, vacc4x1}, {vacc5x0, vacc5x1}};
   OutputTile16Avx2<kMR>(acc, panel, output, m, n, c, c_stride);
+}
+
+// The packed block (6 rows of k_padded uint8) as one segment.
+template <typename Dot>
+QINT8_INLINE void Gemm6x16c4VnniYmmBlock(size_t m, size_t n, size_t k, const int8_t* a, const uint8_t* panel, int8_t* c,
+                                         size_t c_stride, const GemmOutput& output) {
+  const size_t k_padded = (k + 3) & ~size_t{3};
+  const uint8_t* block = reinterpret_cast<const uint8_t*>(a);
+  const uint8_t* const rows[6] = {block, block + k_padded, block + 2 * k_padded, block + 3 * k_padded,
+                                  block + 4 * k_padded, block + 5 * k_padded};
+  Gemm6x16c4VnniYmm<Dot>(m, n, 1, k_padded, rows, panel, c, c_stride, output);
 }
 
 template <typename Dot>

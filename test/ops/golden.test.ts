@@ -1,5 +1,5 @@
 // Every golden operator case (shared/golden/ops for tflite-ref, profiles/*/ops for the others) through the
-// public API on every backend: bit-exact, tolerance 0.
+// public API on every backend: every output equal to the golden one, byte for byte.
 import type { Kernels } from '../../lib/kernels';
 import { planConv } from '../../lib/ops/conv';
 import { planFc } from '../../lib/ops/fully-connected';

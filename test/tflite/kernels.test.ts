@@ -1,7 +1,7 @@
 // The TRANSPOSE and MEAN kernels called directly, on every path they choose: word-wise interleave (2, 3, 4 planes)
 // and its byte fallback (unaligned arrays, counts not a multiple of 4), merged dimensions with block copies; MEAN's
 // 16-bit-lane sums (rows beyond 256, odd word columns), element sums, any axes, the output table and the direct
-// requantization. Each against a naive loop, tolerance 0.
+// requantization. Each equals a naive loop byte for byte.
 import * as q from '../../lib/index';
 import { mean, planMean, planTranspose, transpose } from '../../lib/tflite/kernels';
 import { firstDifference, Gen } from '../helpers/ops';

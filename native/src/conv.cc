@@ -319,11 +319,13 @@ Im2colWindowPackFn Im2colWindowPackerFor(const GemmKernel& kernel, const PackedG
 // The indirect path (IGEMM): the input, flipped (x ^ 0x80) and padded (z_in ^ 0x80) once per call into an image
 // whose filter rows are contiguous, read by the kernel's igemm through MR row pointers per filter row: no im2col
 // copy per row tile. For one group, dilation 1 along the width and KW * Cin a multiple of KR (the kernel's k-steps
-// then never straddle two filter rows), when the window packer does not apply.
+// then never straddle two filter rows), when the window packer does not apply and the kernel's im2col packer
+// supplies the flip copy.
 struct IndirectImage {
   size_t rows = 0, cols = 0;  // of one image: padded row r is input row r - PadTop, column c input column c - PadLeft
   size_t pixel_bytes = 0;     // Cin
   size_t bytes = 0;           // N * rows * cols * Cin
+  void (*flip_copy)(const int8_t* src, size_t n, uint8_t* dst) = nullptr;  // Im2colPacker::flip_copy
 };
 // Beyond this the image is not worth its memory; im2col blocks serve the layer instead. Images up to
 // kKeepImageBytes stay allocated for the thread's next call.
@@ -339,8 +341,11 @@ bool MakeIndirectImage(const PackedConvWeights& packed, const ConvParams& s, Ind
   const double rows = static_cast<double>(s.out_h - 1) * s.stride_h + static_cast<double>(s.k_h - 1) * s.dilation_h + 1;
   const double cols = static_cast<double>(s.out_w - 1) * s.stride_w + static_cast<double>(s.k_w);
   if (static_cast<double>(s.batches) * rows * cols * static_cast<double>(s.in_c) > kMaxIndirectImageBytes) return false;
+  const Im2colPacker* packer = Im2colPackerFor(kernel);
+  if (packer == nullptr || packer->flip_copy == nullptr) return false;
   Im2colWindowTables tables;
   if (Im2colWindowPackerFor(kernel, packed.group_weights[0], s, &tables) != nullptr) return false;
+  image->flip_copy = packer->flip_copy;
   image->rows = static_cast<size_t>(rows);
   image->cols = static_cast<size_t>(cols);
   image->pixel_bytes = static_cast<size_t>(s.in_c);
@@ -348,22 +353,10 @@ bool MakeIndirectImage(const PackedConvWeights& packed, const ConvParams& s, Ind
   return true;
 }
 
-// dst[i] = src[i] ^ 0x80 for i < n, eight bytes at a time (where the kernel's packer has no flip_copy).
-void FlipCopy(const int8_t* src, size_t n, uint8_t* dst) {
-  constexpr uint64_t kFlip = 0x8080808080808080ull;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t v;
-    std::memcpy(&v, src + i, 8);
-    v ^= kFlip;
-    std::memcpy(dst + i, &v, 8);
-  }
-  for (; i < n; ++i) dst[i] = static_cast<uint8_t>(src[i]) ^ 0x80u;
-}
-
-// Writes the image of `input` (rows of the padded layout, see IndirectImage) into dst, in-image bytes by flip_copy.
+// Writes the image of `input` (rows of the padded layout, see IndirectImage) into dst, in-image bytes by the
+// packer's flip copy.
 void FillIndirectImage(const ConvParams& s, const IndirectImage& image, const int8_t* input, uint8_t padding,
-                       void (*flip_copy)(const int8_t*, size_t, uint8_t*), uint8_t* dst) {
+                       uint8_t* dst) {
   const size_t c = image.pixel_bytes, line = image.cols * c;
   const int64_t cols = static_cast<int64_t>(image.cols);
   // Columns [begin, end) of a padded row are inside the input.
@@ -377,8 +370,8 @@ void FillIndirectImage(const ConvParams& s, const IndirectImage& image, const in
         continue;
       }
       std::memset(dst, padding, static_cast<size_t>(begin) * c);
-      flip_copy(input + ((n * s.in_h + iy) * s.in_w + (begin - s.pad_left)) * s.in_c, static_cast<size_t>(end - begin) * c,
-                dst + static_cast<size_t>(begin) * c);
+      image.flip_copy(input + ((n * s.in_h + iy) * s.in_w + (begin - s.pad_left)) * s.in_c,
+                      static_cast<size_t>(end - begin) * c, dst + static_cast<size_t>(begin) * c);
       std::memset(dst + static_cast<size_t>(end) * c, padding, static_cast<size_t>(cols - end) * c);
     }
   }
@@ -518,9 +511,7 @@ void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvP
     ConvScratch& caller = ThreadScratch();
     if (caller.image.size() < image.bytes) caller.image.resize(image.bytes);
     const uint8_t* img = caller.image.data();
-    const Im2colPacker* packer = Im2colPackerFor(kernel);
-    FillIndirectImage(s, image, input, static_cast<uint8_t>(packed.input_zero_point) ^ 0x80u,
-                      packer != nullptr && packer->flip_copy != nullptr ? packer->flip_copy : FlipCopy, caller.image.data());
+    FillIndirectImage(s, image, input, static_cast<uint8_t>(packed.input_zero_point) ^ 0x80u, caller.image.data());
     const size_t segment_k = packed.filter_width * packed.filter_channels;
     const size_t line = image.cols * image.pixel_bytes;
     const size_t out_w = static_cast<size_t>(s.out_w), out_h = static_cast<size_t>(s.out_h);

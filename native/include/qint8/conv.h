@@ -96,8 +96,8 @@ struct Im2colPacker {
   GemmPackLhsFn pack_lhs;   // the LHS packer whose output it reproduces
   Im2colPackFn pack;
   Im2colWindowPackFn window_pack;  // the window form of `pack`, or nullptr
-  // The indirect path's image copy for the kernels it serves: dst[i] = src[i] ^ 0x80 for i < n (or nullptr: the
-  // driver's portable loop).
+  // The indirect path's image copy for the kernels it serves: dst[i] = src[i] ^ 0x80 for i < n (nullptr: their
+  // convolutions take no indirect path).
   void (*flip_copy)(const int8_t* src, size_t n, uint8_t* dst);
 };
 // The packers compiled into this binary (several entries may share one packer); tests run each where its isa is
@@ -116,8 +116,8 @@ bool Conv2DFastSupports(ByteTensor input, ByteTensor filter, const Requantizatio
 bool Conv2DUsesIm2colWindows(const PackedConvWeights& packed, const ConvParams& params);
 
 // Whether RunConv2D runs this layer as an indirect GEMM (the kernel's igemm over a flipped, padded copy of the input
-// whose filter rows it reads in place: one group, DilationW 1, KW * Cin a multiple of KR, no window packer, the
-// copy at most 64 MiB). For tests and benches.
+// whose filter rows it reads in place: one group, DilationW 1, KW * Cin a multiple of KR, no window packer, a flip
+// copy from the kernel's im2col packer, the copy at most 64 MiB). For tests and benches.
 bool Conv2DUsesIndirectImage(const PackedConvWeights& packed, const ConvParams& params);
 
 // Packs the filter (and bias or null, requantization, z_in = -InputOffset) of a supported layer for `kernel`.

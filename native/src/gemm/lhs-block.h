@@ -5,6 +5,7 @@
 #define QINT8_SRC_GEMM_LHS_BLOCK_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 namespace qint8 {
@@ -24,6 +25,16 @@ inline void PackLhsBlock(size_t m, size_t mr_block, size_t k_padded, void* dst, 
     pack_row(i, row);
   }
 }
+
+// A packed block of MR rows of k_padded uint8 as the one segment of row pointers that the segmented (direct and
+// indirect) GEMM kernels read: rows[i] = row i of the block.
+template <size_t MR>
+struct LhsBlockRows {
+  const uint8_t* rows[MR];
+  LhsBlockRows(const int8_t* block, size_t k_padded) {
+    for (size_t i = 0; i < MR; ++i) rows[i] = reinterpret_cast<const uint8_t*>(block) + i * k_padded;
+  }
+};
 
 }  // namespace
 }  // namespace qint8

@@ -82,10 +82,8 @@ template <typename Dot>
 QINT8_INLINE void Gemm6x16c4VnniYmmBlock(size_t m, size_t n, size_t k, const int8_t* a, const uint8_t* panel, int8_t* c,
                                          size_t c_stride, const GemmOutput& output) {
   const size_t k_padded = (k + 3) & ~size_t{3};
-  const uint8_t* block = reinterpret_cast<const uint8_t*>(a);
-  const uint8_t* const rows[6] = {block, block + k_padded, block + 2 * k_padded, block + 3 * k_padded,
-                                  block + 4 * k_padded, block + 5 * k_padded};
-  Gemm6x16c4VnniYmm<Dot>(m, n, 1, k_padded, rows, panel, c, c_stride, output);
+  const LhsBlockRows<6> block(a, k_padded);
+  Gemm6x16c4VnniYmm<Dot>(m, n, 1, k_padded, block.rows, panel, c, c_stride, output);
 }
 
 template <typename Dot>

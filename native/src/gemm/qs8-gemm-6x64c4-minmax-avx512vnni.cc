@@ -127,10 +127,8 @@ void Gemm6x64Avx512(size_t m, size_t n, size_t segments, size_t segment_k, const
 void qs8_gemm_6x64c4_minmax_avx512vnni(size_t m, size_t n, size_t k, const int8_t* a, size_t /*a_stride*/,
                                        const uint8_t* panel, int8_t* c, size_t c_stride, const GemmOutput& output) {
   const size_t k_padded = (k + 3) & ~size_t{3};
-  const uint8_t* block = reinterpret_cast<const uint8_t*>(a);
-  const uint8_t* const rows[6] = {block, block + k_padded, block + 2 * k_padded, block + 3 * k_padded,
-                                  block + 4 * k_padded, block + 5 * k_padded};
-  Gemm6x64Avx512(m, n, 1, k_padded, rows, panel, c, c_stride, output);
+  const LhsBlockRows<6> block(a, k_padded);
+  Gemm6x64Avx512(m, n, 1, k_padded, block.rows, panel, c, c_stride, output);
 }
 
 QINT8_IGEMM_UKERNEL(qs8_igemm_6x64c4_minmax_avx512vnni) {

@@ -42,16 +42,16 @@ size_t Avx512QuadOrder(size_t slot) {
 
 std::vector<DwconvKernel> CompiledKernels() {
   std::vector<DwconvKernel> v;
-  //          isa              name                                   ct  g  bytes flip   lane order       pack_row                             row                                  extra bytes                    pack_extra                             pack_row_pairs
-  v.push_back({kIsaScalar,     "qs8-dwconv-8c1-minmax-scalar",        8,  1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_8c1_scalar,      qs8_dwconv_8c1_minmax_scalar,        0,                             nullptr,                               nullptr});
+  //          isa              name                                   ct  g  bytes flip   lane order       pack_row                             row                                  extra bytes                    pack_extra                             pack_row_pairs                             pack_slices
+  v.push_back({kIsaScalar,     "qs8-dwconv-8c1-minmax-scalar",        8,  1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_8c1_scalar,      qs8_dwconv_8c1_minmax_scalar,        0,                             nullptr,                               nullptr,                                   nullptr});
 #if QINT8_HAVE_AVX2
-  v.push_back({kIsaAvx2,       "qs8-dwconv-32c2-minmax-avx2",         32, 2, 2,    false, Avx2PairOrder,   qs8_dwconv_pack_row_32c2_avx2,       qs8_dwconv_32c2_minmax_avx2,         0,                             nullptr,                               nullptr});
+  v.push_back({kIsaAvx2,       "qs8-dwconv-32c2-minmax-avx2",         32, 2, 2,    false, Avx2PairOrder,   qs8_dwconv_pack_row_32c2_avx2,       qs8_dwconv_32c2_minmax_avx2,         0,                             nullptr,                               nullptr,                                   nullptr});
 #endif
 #if QINT8_HAVE_AVX512VNNI
-  v.push_back({kIsaAvx512Vnni, "qs8-dwconv-2x32c4-minmax-avx512vnni", 32, 4, 1,    true,  Avx512QuadOrder, qs8_dwconv_pack_row_32c4_avx512vnni, qs8_dwconv_2x32c4_minmax_avx512vnni, kDwconvExtraBytes32c4Avx512, qs8_dwconv_pack_extra_32c4_avx512vnni, qs8_dwconv_pack_row_pairs_32c4_avx512vnni});
+  v.push_back({kIsaAvx512Vnni, "qs8-dwconv-2x32c4-minmax-avx512vnni", 32, 4, 1,    true,  Avx512QuadOrder, qs8_dwconv_pack_row_32c4_avx512vnni, qs8_dwconv_2x32c4_minmax_avx512vnni, kDwconvExtraBytes32c4Avx512, qs8_dwconv_pack_extra_32c4_avx512vnni, qs8_dwconv_pack_row_pairs_32c4_avx512vnni, qs8_dwconv_pack_slices_32c4_avx512vnni});
 #endif
 #if QINT8_HAVE_NEON
-  v.push_back({kIsaNeon,       "qs8-dwconv-16c1-minmax-neon",         16, 1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_16c1_neon,       qs8_dwconv_16c1_minmax_neon,         0,                             nullptr,                               nullptr});
+  v.push_back({kIsaNeon,       "qs8-dwconv-16c1-minmax-neon",         16, 1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_16c1_neon,       qs8_dwconv_16c1_minmax_neon,         0,                             nullptr,                               nullptr,                                   nullptr});
 #endif
   return v;
 }
@@ -187,6 +187,7 @@ struct AlignedBuffer {
 // mode) and `slots` cached tap rows with the tap row they hold (tag).
 struct TaskScratch {
   AlignedBuffer r[2], t;
+  AlignedBuffer edge[2];  // phase mode: the edge pixels of padded row i (EdgePixels)
   std::vector<const int8_t*> px[2];
   std::vector<int64_t> tag;
   std::vector<uint64_t> last_use;
@@ -201,10 +202,11 @@ struct DwconvScratch {
   std::vector<TaskScratch> tasks;
   AlignedBuffer z_pixel, pad_t;
   std::vector<const int8_t*> pad_px;
-  std::array<size_t, 8> pad_key{};  // all zero: nothing made yet (a real key holds a kernel address)
+  std::array<size_t, 9> pad_key{};  // all zero: nothing made yet (a real key holds a kernel address)
   void Release() {
     for (TaskScratch& ts : tasks) {
       for (AlignedBuffer& r : ts.r) r.Release();
+      for (AlignedBuffer& e : ts.edge) e.Release();
       ts.t.Release();
     }
     if (pad_t.capacity > AlignedBuffer::kKeepBytes || z_pixel.capacity > AlignedBuffer::kKeepBytes) {
@@ -218,6 +220,49 @@ DwconvScratch& ThreadScratch() {
   thread_local DwconvScratch scratch;
   return scratch;
 }
+
+// Phase mode's phase (DwconvRowParams::phase_bytes): 16, 32 or 48 when the weights have slices, the rows are row
+// pairs straight from the input (whose channels, a multiple of 64, put every pixel at the same phase), and the
+// input starts that far past a 64-byte line; else 0.
+size_t InputPhase(const PackedDwconvWeights& packed, const RowPlan& plan, const int8_t* input) {
+  const size_t phase = reinterpret_cast<uintptr_t>(input) % 64;
+  if (packed.slices == nullptr || !plan.pairs || !plan.direct || phase % 16 != 0) return 0;
+  return phase;
+}
+
+// Readable bytes before the padding pixel and the edge pixels (phase mode reads up to 48 bytes before a pixel).
+constexpr size_t kPhaseSlack = 64;
+
+// Phase mode reads, before each pixel of a padded row, the last channels of the pixel before it in memory, and takes
+// them for the column before. Inside the image that is true; at its edges the driver puts copies in the pixel table:
+// the first image pixel after z_in bytes, when the column before is padding (or the pixel is the input's first byte:
+// nothing may be read before it; other rows' column -1 weighs 0, so the bytes there do not matter), and the padding
+// pixel after the last image pixel, after that pixel's last 64 bytes. Prepare writes the z_in bytes once per call;
+// Place copies the row's pixels (the tables are refilled per row).
+struct EdgePixels {
+  // Both pixels sit at the input's phase, with kPhaseSlack + phase bytes before them.
+  static size_t Bytes(size_t cp) { return 2 * (2 * kPhaseSlack + cp); }
+  static int8_t* Left(uint8_t* buffer, size_t phase) { return reinterpret_cast<int8_t*>(buffer) + kPhaseSlack + phase; }
+  static int8_t* Right(uint8_t* buffer, size_t phase, size_t cp) { return Left(buffer, phase) + cp + kPhaseSlack; }
+  static void Prepare(size_t cp, size_t phase, uint8_t z_byte, uint8_t* buffer) {
+    std::memset(buffer, z_byte, kPhaseSlack + phase);
+    std::memset(Right(buffer, phase, cp), z_byte, cp);
+  }
+  static void Place(const RowPlan& plan, size_t phase, const int8_t* input, uint8_t* buffer, const int8_t** px) {
+    if (plan.valid_begin == plan.valid_end) return;
+    const int8_t* last = px[plan.valid_end - 1];
+    if (plan.valid_begin > 0 || px[plan.valid_begin] == input) {
+      int8_t* left = Left(buffer, phase);
+      std::memcpy(left, px[plan.valid_begin], plan.cp);
+      px[plan.valid_begin] = left;
+    }
+    if (plan.valid_end < plan.r_pixels) {
+      int8_t* right = Right(buffer, phase, plan.cp);
+      std::memcpy(right - kPhaseSlack, last + plan.cp - kPhaseSlack, kPhaseSlack);
+      px[plan.valid_end] = right;
+    }
+  }
+};
 
 // Copy mode (depth multiplier > 1, or channels not filling whole tiles): writes input row (n, iy) into R's in-image
 // pixels, expanded to output channels (the padding pixels keep the z_in bytes they were filled with).
@@ -267,9 +312,11 @@ void PackDwconvWeights(const DwconvKernel& kernel, const int8_t* filter, size_t 
   p.weights_offset = header_bytes;
   p.pair_weights_offset = quads ? header_bytes + weight_bytes : 0;
   p.tile_bytes = RoundUp(header_bytes + weight_bytes + (quads ? pair_rows * pair_groups * ct * 4 : 0), 64) + kernel.extra_bytes;
-  p.storage.assign(p.tiles * p.tile_bytes + 64, 0);
+  const size_t slice_bytes = kernel.pack_slices != nullptr ? kernel.pack_slices(p, filter, nullptr) : 0;
+  p.storage.assign(p.tiles * p.tile_bytes + slice_bytes + 64, 0);
   const uintptr_t base = reinterpret_cast<uintptr_t>(p.storage.data());
   p.data = p.storage.data() + ((64 - base % 64) % 64);
+  p.slices = nullptr;
 
   // bias' = bias - (z_in [+ 128 when T holds x ^ 0x80]) * sum of the channel's taps, modulo 2^32.
   const uint32_t fold = static_cast<uint32_t>(input_zero_point) + (kernel.flips_input ? 128u : 0u);
@@ -323,10 +370,19 @@ void PackDwconvWeights(const DwconvKernel& kernel, const int8_t* filter, size_t 
     const uint8_t* tile = p.data + t * p.tile_bytes;
     kernel.pack_extra(tile, t + 1 < p.tiles ? tile + p.tile_bytes : nullptr, p.data + t * p.tile_bytes + extra_offset);
   }
+  if (slice_bytes != 0) {  // from the finished tiles
+    p.slices = p.data + p.tiles * p.tile_bytes;
+    kernel.pack_slices(p, filter, p.slices);
+  }
 }
 
 bool DwconvUsesRowPairs(const PackedDwconvWeights& packed, const DwconvShape& shape) {
   return packed.kernel != nullptr && UsesRowPairs(*packed.kernel, packed, shape);
+}
+
+bool DwconvUsesInputPhase(const PackedDwconvWeights& packed, const DwconvShape& shape, const int8_t* input) {
+  RowPlan plan;
+  return packed.kernel != nullptr && MakeRowPlan(packed, shape, &plan) && InputPhase(packed, plan, input) != 0;
 }
 
 bool DwconvShapeSupported(const PackedDwconvWeights& packed, const DwconvShape& shape) {
@@ -348,21 +404,24 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
   // again and again (measured with 2 threads: 15-24% slower at 4 tasks per thread).
   const size_t tasks = participants <= 1 ? 1 : std::min(total_rows, participants);
   const size_t dilation_w = static_cast<size_t>(s.dilation_w);
+  const size_t phase = InputPhase(packed, plan, input);
 
   // Everything is reserved here, on the calling thread, so that an allocation failure throws before any work.
   DwconvScratch& scratch = ThreadScratch();
   // A pixel of z_in bytes (padding), its pixel table and the tap row of padding, shared read-only by all tasks.
-  const std::array<size_t, 8> key{reinterpret_cast<uintptr_t>(&kernel), packed.tiles, plan.entries, plan.q, dilation_w,
-                                  plan.row_tile_bytes, z_byte, plan.pairs};
+  const std::array<size_t, 9> key{reinterpret_cast<uintptr_t>(&kernel), packed.tiles, plan.entries, plan.q, dilation_w,
+                                  plan.row_tile_bytes, z_byte, plan.pairs, phase};
+  // The pixel has z_in bytes before it (phase mode reads the column before every pixel: padding here), and sits at
+  // the input's phase, so that phase mode's loads of it are aligned too.
   if (scratch.pad_key != key) {
     scratch.pad_key = {};
-    scratch.z_pixel.Reserve(plan.cp);
-    std::memset(scratch.z_pixel.data, z_byte, plan.cp);
-    scratch.pad_px.assign(plan.r_pixels, reinterpret_cast<const int8_t*>(scratch.z_pixel.data));
+    scratch.z_pixel.Reserve(kPhaseSlack + 64 + plan.cp);
+    std::memset(scratch.z_pixel.data, z_byte, kPhaseSlack + 64 + plan.cp);
+    scratch.pad_px.assign(plan.r_pixels, reinterpret_cast<const int8_t*>(scratch.z_pixel.data + kPhaseSlack + phase));
     scratch.pad_t.Reserve(plan.t_row_bytes);
     if (plan.pairs) {
       kernel.pack_row_pairs(scratch.pad_px.data(), scratch.pad_px.data(), packed.tiles, plan.entries, scratch.pad_t.data,
-                            plan.row_tile_bytes);
+                            plan.row_tile_bytes, 0);
     } else {
       kernel.pack_row(scratch.pad_px.data(), packed.tiles, plan.entries, plan.q, dilation_w, scratch.pad_t.data,
                       plan.row_tile_bytes);
@@ -384,6 +443,12 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
         std::memset(ts.r[i].data, z_byte, plan.r_pixels * plan.cp);
         ts.px[i].resize(plan.r_pixels);
         for (size_t p = 0; p < plan.r_pixels; ++p) ts.px[i][p] = reinterpret_cast<const int8_t*>(ts.r[i].data + p * plan.cp);
+      }
+    }
+    if (phase != 0) {
+      for (AlignedBuffer& e : ts.edge) {
+        e.Reserve(EdgePixels::Bytes(plan.cp));
+        EdgePixels::Prepare(plan.cp, phase, z_byte, e.data);
       }
     }
     ts.t.Reserve(plan.slots * plan.t_row_bytes);
@@ -419,6 +484,8 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
     rp.kw_groups = plan.kw_groups;
     rp.left_shift = packed.left_shift;
     rp.output = output;
+    rp.phase_bytes = phase;
+    rp.slices = phase != 0 ? packed.slices : nullptr;
     // The pixel table of padded row i of tap row `index` of image n: the padding table, or the row's (filled now).
     const auto padded_row = [&](int64_t n, int64_t index, size_t i) -> const int8_t* const* {
       const int64_t iy = input_row(index, i);
@@ -427,6 +494,7 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
         // Pixel valid_begin is input column valid_begin - pad_left >= 0 of row (n, iy).
         const int8_t* pixel = input + ((n * s.in_h + iy) * s.in_w + (static_cast<int64_t>(plan.valid_begin) - s.pad_left)) * s.in_c;
         for (size_t px = plan.valid_begin; px < plan.valid_end; ++px, pixel += plan.cp) ts.px[i][px] = pixel;
+        if (phase != 0) EdgePixels::Place(plan, phase, input, ts.edge[i].data, ts.px[i].data());
       } else {
         FillPaddedRow(input, s, plan, n, iy, reinterpret_cast<int8_t*>(ts.r[i].data));
       }
@@ -474,7 +542,7 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
         uint8_t* t_row = ts.t.data + victim * plan.t_row_bytes;
         if (plan.pairs) {
           kernel.pack_row_pairs(padded_row(n, index, 0), padded_row(n, index, 1), packed.tiles, plan.entries, t_row,
-                                plan.row_tile_bytes);
+                                plan.row_tile_bytes, phase);
         } else {
           kernel.pack_row(padded_row(n, index, 0), packed.tiles, plan.entries, plan.q, dilation_w, t_row,
                           plan.row_tile_bytes);

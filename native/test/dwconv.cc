@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include "check.h"
 #include "fixtures.h"
 #include "qint8/dwconv.h"
@@ -140,8 +144,38 @@ std::string Describe(const char* kernel, const Problem& p, size_t threads) {
   return text;
 }
 
+// A copy of some bytes that starts `phase` bytes past a 64-byte line. Under AddressSanitizer the bytes around the
+// copy are poisoned, so that a read outside it is reported (phase mode reads before pixels: never before the first).
+class PhasedBytes {
+ public:
+  PhasedBytes(const std::vector<int8_t>& bytes, size_t phase) : storage_(bytes.size() + 192) {
+    const uintptr_t base = reinterpret_cast<uintptr_t>(storage_.data());
+    data_ = storage_.data() + (64 - base % 64) % 64 + 64 + phase;
+    std::memcpy(data_, bytes.data(), bytes.size());
+    size_ = bytes.size();
+#if defined(__SANITIZE_ADDRESS__)
+    ASAN_POISON_MEMORY_REGION(storage_.data(), static_cast<size_t>(data_ - storage_.data()));
+    ASAN_POISON_MEMORY_REGION(data_ + size_, storage_.size() - static_cast<size_t>(data_ - storage_.data()) - size_);
+#endif
+  }
+  ~PhasedBytes() {
+#if defined(__SANITIZE_ADDRESS__)
+    ASAN_UNPOISON_MEMORY_REGION(storage_.data(), storage_.size());
+#endif
+  }
+  PhasedBytes(const PhasedBytes&) = delete;
+  PhasedBytes& operator=(const PhasedBytes&) = delete;
+  const int8_t* data() const { return data_; }
+
+ private:
+  std::vector<int8_t> storage_;
+  int8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 // Runs `kernel` (through DepthwiseConv2DFast with its isa) and the reference; compares every byte and the guards.
-bool CheckProblem(const DwconvKernel& kernel, const Problem& p, size_t threads) {
+// The fast call reads the input from `input` (a copy of p.input) when given.
+bool CheckProblem(const DwconvKernel& kernel, const Problem& p, size_t threads, const int8_t* fast_input = nullptr) {
   using namespace conv_field;
   const size_t out_elems = static_cast<size_t>(p.g[kBatches]) * p.g[kOutputHeight] * p.g[kOutputWidth] * p.g[kOutputChannels];
   std::vector<uint8_t> expected = GuardedBuffer<uint8_t>(out_elems), got = GuardedBuffer<uint8_t>(out_elems);
@@ -155,7 +189,8 @@ bool CheckProblem(const DwconvKernel& kernel, const Problem& p, size_t threads) 
     ++qint8_test::Failures();
     return false;
   }
-  if (!DepthwiseConv2DFast(input, filter, bias, requant, p.g, got.data() + kGuardBytes, kernel.isa, threads)) {
+  const ByteTensor fast{reinterpret_cast<const uint8_t*>(fast_input != nullptr ? fast_input : p.input.data()), true};
+  if (!DepthwiseConv2DFast(fast, filter, bias, requant, p.g, got.data() + kGuardBytes, kernel.isa, threads)) {
     std::fprintf(stderr, "  refused: %s\n", Describe(kernel.name, p, threads).c_str());
     ++qint8_test::Failures();
     return false;
@@ -340,6 +375,65 @@ QINT8_TEST(dwconv_pair_mode_matches_reference) {
   bool any_pairs = false;
   for (const DwconvKernel* kernel : RunnableKernels()) any_pairs = any_pairs || kernel->pack_row_pairs != nullptr;
   if (any_pairs) CHECK(pair_runs > 100);
+}
+
+QINT8_TEST(dwconv_phase_mode_matches_reference) {
+  // Phase mode: stride-2 pair mode over input that starts 16, 32 or 48 bytes past a 64-byte line (channels a
+  // multiple of 64, odd KW), so the windows start that many channels early and window 0 reads the column before.
+  // Filters 3x3 and 4x3 (phase mode's), and 5x5, 3x5, 2x3 (pair mode without it); every padding kind, which moves
+  // the edge pixels; images of one column; several images and threads; every profile; each phase and 0 as the
+  // control. Under ASan nothing around the input may be read. Asserts that phase mode ran.
+  using namespace conv_field;
+  std::mt19937 rng(4242);
+  size_t phase_runs = 0;
+  bool any_slices = false;
+  for (const DwconvKernel* kernel : RunnableKernels()) {
+    any_slices = any_slices || kernel->pack_slices != nullptr;
+    for (int trial = 0; trial < 90; ++trial) {
+      const int kernels[][2] = {{3, 3}, {4, 3}, {3, 3}, {5, 5}, {3, 5}, {2, 3}};
+      const int kh = kernels[trial % 6][0], kw = kernels[trial % 6][1];
+      const int c = 64 * (1 + trial % 3);
+      const int h = 1 + static_cast<int>(rng() % 12), w = 1 + static_cast<int>(rng() % 12);
+      Problem p = Layer(rng, h, w, c, 1, kw, 2, 1, trial % 4 != 0, static_cast<int>(trial % 3));
+      int64_t oh = 0, pt = 0;
+      const bool same = trial % 4 != 0;
+      if (!Pad(h, kh, 2, 1, same, &oh, &pt) || p.g[kOutputWidth] <= 0) continue;
+      p.g[kFilterHeight] = kh;
+      p.g[kOutputHeight] = static_cast<int32_t>(oh);
+      p.g[kPadTop] = static_cast<int32_t>(pt);
+      p.filter.resize(static_cast<size_t>(kh) * kw * c);
+      for (int8_t& v : p.filter) v = RandomInt8(rng);
+      if (trial % 5 == 4) {  // explicit pads, negative ones included: the edge pixels move or vanish
+        p.g[kPadTop] = static_cast<int32_t>(rng() % 4) - 1;
+        p.g[kPadLeft] = static_cast<int32_t>(rng() % 4) - 1;
+        p.g[kOutputHeight] = 1 + static_cast<int32_t>(rng() % 5);
+        p.g[kOutputWidth] = 1 + static_cast<int32_t>(rng() % 5);
+      }
+      const int batches = trial % 4 == 1 ? 3 : 1;
+      p.g[kBatches] = batches;
+      p.input.resize(static_cast<size_t>(batches) * h * w * c);
+      for (int8_t& v : p.input) v = RandomInt8(rng);
+      if (trial % 9 == 0) {  // tflite-ref with right shifts beyond 22 bits on some channels: not a fast window
+        for (size_t i = 0; i < p.shift.size(); ++i) p.shift[i] = i % 5 == 2 ? -23 - static_cast<int32_t>(i % 7) : -9;
+        for (int32_t& b : p.bias) b = static_cast<int32_t>(rng() % 2000001) - 1000000;
+      }
+      PackedDwconvWeights packed;
+      PackDwconvWeights(*kernel, p.filter.data(), static_cast<size_t>(kh), static_cast<size_t>(kw), static_cast<size_t>(c),
+                        p.bias.data(), 0, nullptr, nullptr, nullptr, false, &packed);
+      const DwconvShape shape{batches, h, w, c, 1, p.g[kOutputHeight], p.g[kOutputWidth], 2, 2, 1, 1, p.g[kPadTop],
+                              p.g[kPadLeft]};
+      for (size_t phase : {size_t{16}, size_t{32}, size_t{48}, size_t{0}}) {
+        const PhasedBytes input(p.input, phase);
+        if (phase != 0 && DwconvUsesInputPhase(packed, shape, input.data())) ++phase_runs;
+        CHECK(phase == 0 ? !DwconvUsesInputPhase(packed, shape, input.data()) : true);
+        for (size_t threads : {size_t{1}, size_t{2}, size_t{3}}) {
+          if (!CheckProblem(*kernel, p, threads, input.data())) break;
+        }
+      }
+    }
+  }
+  // On a CPU that runs a kernel with phase mode, the loop above ran it for every eligible case.
+  if (any_slices) CHECK(phase_runs > 100);
 }
 
 QINT8_TEST(dwconv_requantization_of_chosen_accumulators) {

@@ -1,13 +1,17 @@
 // AVX-512 VNNI depthwise kernel: 32-channel tiles taken two at a time (64 channels, one output pixel per zmm), a last
-// odd tile alone (two pixels per zmm, or one per ymm); taps in uint8 quads; exact 64-bit requantization (vpmuldq,
-// vpsravq) of each profile. Compiled with the avx512vnni family's flags (F, BW, DQ, VL, VNNI) only.
+// odd tile alone (two pixels per zmm, or one per ymm), or, on input off a 64-byte line, windows shifted to its phase;
+// taps in uint8 quads; exact 64-bit requantization (vpmuldq, vpsravq) of each profile. Compiled with the avx512vnni
+// family's flags (F, BW, DQ, VL, VNNI) only.
 //
 // Preconditions (qint8/dwconv.h): tap rows written by this kernel's packers (which flip every byte, padding
 // included: vpdpbusd is u8 x s8, four products per int32 lane, non-saturating, so exact (spec 5.6) on
 // x ^ 0x80 = x + 128, whose extra 128 * sum w the packed bias removes); packed tiles from PackDwconvWeights with
 // this kernel (lane order Avx512QuadOrder in dwconv.cc, constants from qs8_dwconv_pack_extra_32c4_avx512vnni);
 // output zero point and clamp inside int8; an even number of tap-row entries. Fast paths: 3x3 and 5x5 filters, and
-// 3x3 / 4x4 in pair mode, with weights held in registers; any other KH x KW loops.
+// 3x3 / 4x4 in pair mode, with weights held in registers; any other KH x KW loops. Phase mode (3x3 and 4x3 in
+// pair mode, channels a multiple of 64, input 16, 32 or 48 bytes past a line; DwconvRowParams::phase_bytes): the
+// windows start that many channels early, so that every 64-byte load of the input is aligned (split loads cost
+// 9% of a 56x56x128 layer); window 0's first lanes hold the column before's last channels, with its taps shifted.
 // Quads: (x[p], x[p+d], x[p+2d], x[p+3d]) along the width (pack_row), or in pair mode (stride 2) the 2x2 block
 // (a[2e], a[2e+1], b[2e], b[2e+1]) of two rows (pack_row_pairs: 4 taps of 9 wasted on a 3x3 filter instead of 3 of
 // 12, and each input byte stored once instead of twice). Within 32 bytes (one tile's accumulator a), lane order: the
@@ -76,14 +80,14 @@ enum ExtraIndex : size_t {
 constexpr size_t kFastFlagOffset = 4 * kXExtraVectors * 64;
 static_assert(kDwconvExtraBytes32c4Avx512 == kFastFlagOffset + 64, "extra layout");
 
-QINT8_DW_INLINE __m512i ExtraVector(const uint8_t* extra, size_t a, ExtraIndex i) {
-  return _mm512_load_si512(extra + (a * kXExtraVectors + i) * 64);
-}
-
-// Where a Stage finds its constants: a tile's extra bytes.
-struct TileConstants {
-  const uint8_t* extra;
-  QINT8_DW_INLINE __m512i operator()(size_t a, ExtraIndex i) const { return ExtraVector(extra, a, i); }
+// Where a Stage finds its constants: vector i of accumulator a at base + (a * kXExtraVectors + i) * stride (a
+// tile's extra bytes: stride 64; phase mode: one slice row per vector, base at the window's first slice).
+struct Constants {
+  const uint8_t* base;
+  size_t stride;
+  QINT8_DW_INLINE __m512i operator()(size_t a, ExtraIndex i) const {
+    return _mm512_loadu_si512(base + (a * kXExtraVectors + i) * stride);
+  }
 };
 QINT8_DW_INLINE __m256i Low(__m512i v) { return _mm512_castsi512_si256(v); }
 
@@ -204,7 +208,7 @@ struct FloatScale {
 // Requantizations that fold the zero point (Requant::kFoldsZeroPoint) get it in their constants from Rq instead.
 template <typename Requant>
 struct Stage {
-  TileConstants constants;
+  Constants constants;
   __m512i zero_point, act_min, act_max;
   __m512i zero_point64, zero_point64_high;  // zp and zp * 2^32 in 64-bit lanes (folding requantizations)
 
@@ -220,7 +224,7 @@ struct Stage {
     return Requant::kFoldsZeroPoint ? w : _mm256_adds_epi16(w, Low(zero_point));
   }
 
-  static QINT8_DW_INLINE Stage Load(const TileConstants& constants, const DwconvOutput& o) {
+  static QINT8_DW_INLINE Stage Load(const Constants& constants, const DwconvOutput& o) {
     Stage s;
     s.constants = constants;
     s.zero_point64 = _mm512_set1_epi64(o.output_zero_point);
@@ -259,14 +263,9 @@ struct Stage {
       _mm256_mask_storeu_epi8(dst + stride, mask, _mm512_extracti64x4_epi64(b, 1));
     }
   }
-  // One pixel of a tile pair: 64 channels at dst (the first n of them: `mask`).
-  QINT8_DW_INLINE void StorePair(__m512i w01, __m512i w23, int8_t* dst, __mmask64 mask) const {
-    const __m512i b = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), act_min), act_max);
-    if (mask == ~__mmask64{0}) {
-      _mm512_storeu_si512(dst, b);
-    } else {
-      _mm512_mask_storeu_epi8(dst, mask, b);
-    }
+  // One pixel of a 64-channel window (PairRow): its bytes in lane order, clamped; the window stores them.
+  QINT8_DW_INLINE __m512i Bytes(__m512i w01, __m512i w23) const {
+    return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), act_min), act_max);
   }
   QINT8_DW_INLINE void Store2(const __m512i (&acc)[4], int8_t* dst, size_t stride, __mmask32 mask, bool contiguous) const {
     StoreHalves(Half(acc[0], acc[1], Rq(0), Rq(1)), Half(acc[2], acc[3], Rq(2), Rq(3)), dst, stride, mask, contiguous);
@@ -355,10 +354,10 @@ QINT8_DW_INLINE void PackQuads(const int8_t* const* px, size_t c, size_t entries
 }
 
 // Pair mode: entries [e0, e1) of a tile (QuadsYmm) or tile pair (QuadsZmm) starting at channel c, from the 2x2
-// quads (a[2e], a[2e+1], b[2e], b[2e+1]).
+// quads (a[2e], a[2e+1], b[2e], b[2e+1]). In phase mode c may be negative: window 0 starts in the column before.
 template <typename Q>
-QINT8_DW_INLINE void PackPairQuads(const int8_t* const* px_a, const int8_t* const* px_b, size_t c, size_t e0, size_t e1,
-                                   uint8_t* row) {
+QINT8_DW_INLINE void PackPairQuads(const int8_t* const* px_a, const int8_t* const* px_b, ptrdiff_t c, size_t e0,
+                                   size_t e1, uint8_t* row) {
   for (size_t e = e0; e < e1; ++e) {
     const typename Q::V a0 = Q::Pixel(px_a[2 * e] + c), a1 = Q::Pixel(px_a[2 * e + 1] + c);
     const typename Q::V b0 = Q::Pixel(px_b[2 * e] + c), b1 = Q::Pixel(px_b[2 * e + 1] + c);
@@ -366,18 +365,19 @@ QINT8_DW_INLINE void PackPairQuads(const int8_t* const* px_a, const int8_t* cons
   }
 }
 
-// The pack-ahead work of tile t (and t + 1 when Q = QuadsZmm): entries [e0, e1), clipped to the row's entries.
+// The pack-ahead work of the tile (Q = QuadsYmm) or window (QuadsZmm) whose tap rows start at tile t and whose
+// channels start at `channel`: entries [e0, e1), clipped to the row's entries.
 template <typename Q>
-QINT8_DW_INLINE void PackAhead(const DwconvRowParams& p, size_t t, size_t e0, size_t e1) {
+QINT8_DW_INLINE void PackAhead(const DwconvRowParams& p, size_t t, ptrdiff_t channel, size_t e0, size_t e1) {
   const DwconvRowParams::PackAhead& ahead = p.pack_ahead;
   if (ahead.px_a == nullptr) return;
-  PackPairQuads<Q>(ahead.px_a, ahead.px_b, t * kCt, e0, std::min(e1, ahead.entries), ahead.t_row + t * p.row_tile_bytes);
+  PackPairQuads<Q>(ahead.px_a, ahead.px_b, channel, e0, std::min(e1, ahead.entries), ahead.t_row + t * p.row_tile_bytes);
 }
 
 // One tile of one output row. KH / KWG = 0: taken from p at run time (weights read from the tile as needed).
 template <size_t KH, size_t KWG, typename S>
 void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
-  PackAhead<QuadsYmm>(p, t, 0, p.pack_ahead.entries);
+  PackAhead<QuadsYmm>(p, t, static_cast<ptrdiff_t>(t * kCt), 0, p.pack_ahead.entries);
   const uint8_t* tile = p.weights + t * p.weight_tile_bytes;
   const uint8_t* weights = tile + p.weights_offset;
   const size_t kh = KH != 0 ? KH : p.kh;
@@ -498,22 +498,78 @@ void TileRow(const DwconvRowParams& p, size_t t, const S& stage) {
   }
 }
 
-// Tiles t and t + 1 of one output row, one pixel (64 channels: tile t in the low 256 bits of every vector, t + 1 in
-// the high ones) per zmm, from tap rows in the pair layout (PackQuads<QuadsZmm>). Any stride and dilation. KH / KWG
-// = 0: taken from p at run time.
-template <size_t KH, size_t KWG, typename S>
-void PairRow(const DwconvRowParams& p, size_t t, const S& stage) {
-  const uint8_t* tile0 = p.weights + t * p.weight_tile_bytes;
-  const uint8_t* tile1 = tile0 + p.weight_tile_bytes;
-  const uint8_t* weights0 = tile0 + p.weights_offset;
-  const uint8_t* weights1 = tile1 + p.weights_offset;
-  const auto pair = [](const uint8_t* lo, const uint8_t* hi) {
+// The 64 channels one PairRow call computes, with where their weights, bias' and tap rows are and how a pixel's
+// bytes are stored. Weight(tap, a) / Bias(a): accumulator a's vector (tap = ky * KWG + j); t: the tile whose tap-row
+// slot the window's entries use; Channel(): the window's first channel.
+// Tile pair t, t + 1: each vector two 32-byte halves, one per tile.
+struct TilePairWindow {
+  const uint8_t* tile0;
+  const uint8_t* tile1;
+  size_t weights_offset;
+  size_t t;
+  __mmask64 mask;  // the channels stored (fewer than 64 when the second tile is the layer's last, partial one)
+
+  static QINT8_DW_INLINE __m512i Halves(const uint8_t* lo, const uint8_t* hi) {
     return _mm512_inserti64x4(_mm512_castsi256_si512(Load(lo)), Load(hi), 1);
-  };
-  const size_t n = std::min(2 * kCt, p.channels - t * kCt);
-  const __mmask64 mask = n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
+  }
+  QINT8_DW_INLINE __m512i Bias(size_t a) const { return Halves(tile0 + 32 * a, tile1 + 32 * a); }
+  QINT8_DW_INLINE __m512i Weight(size_t tap, size_t a) const {
+    const size_t offset = weights_offset + tap * kEntryBytes + 32 * a;
+    return Halves(tile0 + offset, tile1 + offset);
+  }
+  QINT8_DW_INLINE ptrdiff_t Channel() const { return static_cast<ptrdiff_t>(t * kCt); }
+  // `pixel`: the output pixel's channel 0.
+  QINT8_DW_INLINE void Store(__m512i b, int8_t* pixel) const {
+    if (mask == ~__mmask64{0}) {
+      _mm512_storeu_si512(pixel + t * kCt, b);
+    } else {
+      _mm512_mask_storeu_epi8(pixel + t * kCt, mask, b);
+    }
+  }
+};
+
+// Phase mode, window j (channels from 64j - phase, see DwconvRowParams::phase_bytes): the vectors of its block
+// (SliceLayout, the layout of WeightVector). Window 0 (split) holds in its first phase / 16 lanes the pixel's last
+// `phase` channels, so it stores its bytes in two parts: lanes phase / 16 .. 3 to channels 0 .. 63 - phase, the
+// rest to the end of the pixel.
+struct SliceWindow {
+  const uint8_t* block;
+  size_t t;
+  ptrdiff_t channel;
+  size_t split;        // phase bytes when this is window 0, else 0
+  size_t pixel_bytes;  // the output's channels
+
+  QINT8_DW_INLINE __m512i Bias(size_t a) const { return _mm512_load_si512(block + 64 * a); }
+  QINT8_DW_INLINE __m512i Weight(size_t tap, size_t a) const { return _mm512_load_si512(block + 64 * (4 + 4 * tap + a)); }
+  QINT8_DW_INLINE ptrdiff_t Channel() const { return channel; }
+  QINT8_DW_INLINE void Store(__m512i b, int8_t* pixel) const {
+    if (split == 0) {
+      _mm512_storeu_si512(pixel + channel, b);
+    } else {
+      // Byte i of b goes to pixel - split + i (i >= split: a masked store), or to pixel + pixel_bytes - split + i
+      // (i < split: the low 16 or 32 bytes, or masked). Nothing outside the pixel is written.
+      const __mmask64 head = (__mmask64{1} << split) - 1;
+      _mm512_mask_storeu_epi8(pixel - split, ~head, b);
+      int8_t* tail = pixel + pixel_bytes - split;
+      if (split == 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(tail), _mm512_castsi512_si128(b));
+      } else if (split == 32) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(tail), _mm512_castsi512_si256(b));
+      } else {
+        _mm512_mask_storeu_epi8(tail, head, b);
+      }
+    }
+  }
+};
+
+// One 64-channel window of one output row, one pixel per zmm, from tap rows in the pair layout (PackQuads<QuadsZmm>
+// or PackPairQuads<QuadsZmm>). Any stride and dilation. KH / KWG = 0: taken from p at run time.
+template <size_t KH, size_t KWG, typename S, typename W>
+void PairRow(const DwconvRowParams& p, const W& window, const S& stage) {
+  const W win = window;  // a local copy: the int8 stores below could alias the caller's, which forces reloads
   const size_t es = p.entry_step, gs = p.group_step;
-  int8_t* dst = p.out + t * kCt;
+  const size_t t = win.t;
+  const ptrdiff_t channel = win.Channel();
   if constexpr (KH != 0 && KWG != 0) {
     const uint8_t* rows[KH];
     for (size_t ky = 0; ky < KH; ++ky) rows[ky] = p.rows[ky] + t * p.row_tile_bytes;
@@ -527,11 +583,10 @@ void PairRow(const DwconvRowParams& p, size_t t, const S& stage) {
         __m512i w[KH][KWG][2];
         for (size_t ky = 0; ky < KH; ++ky) {
           for (size_t j = 0; j < KWG; ++j) {
-            const size_t offset = (ky * KWG + j) * kEntryBytes;
-            for (size_t a = 0; a < 2; ++a) w[ky][j][a] = pair(weights0 + offset + 32 * a, weights1 + offset + 32 * a);
+            for (size_t a = 0; a < 2; ++a) w[ky][j][a] = win.Weight(ky * KWG + j, a);
           }
         }
-        const __m512i b0 = pair(tile0, tile1), b1 = pair(tile0 + 32, tile1 + 32);
+        const __m512i b0 = win.Bias(0), b1 = win.Bias(1);
         const auto r0 = stage.Rq(0), r1 = stage.Rq(1);
         for (size_t x = chunk; x < chunk_end; ++x) {
           __m512i acc0 = b0, acc1 = b1;
@@ -543,18 +598,17 @@ void PairRow(const DwconvRowParams& p, size_t t, const S& stage) {
             }
           }
           half01[x - chunk] = stage.Half(acc0, acc1, r0, r1);
-          PackAhead<QuadsZmm>(p, t, x, x + 1);
+          PackAhead<QuadsZmm>(p, t, channel, x, x + 1);
         }
       }
       {
         __m512i w[KH][KWG][2];
         for (size_t ky = 0; ky < KH; ++ky) {
           for (size_t j = 0; j < KWG; ++j) {
-            const size_t offset = (ky * KWG + j) * kEntryBytes;
-            for (size_t a = 0; a < 2; ++a) w[ky][j][a] = pair(weights0 + offset + 32 * (a + 2), weights1 + offset + 32 * (a + 2));
+            for (size_t a = 0; a < 2; ++a) w[ky][j][a] = win.Weight(ky * KWG + j, a + 2);
           }
         }
-        const __m512i b2 = pair(tile0 + 64, tile1 + 64), b3 = pair(tile0 + 96, tile1 + 96);
+        const __m512i b2 = win.Bias(2), b3 = win.Bias(3);
         const auto r2 = stage.Rq(2), r3 = stage.Rq(3);
         for (size_t x = chunk; x < chunk_end; ++x) {
           __m512i acc2 = b2, acc3 = b3;
@@ -565,47 +619,106 @@ void PairRow(const DwconvRowParams& p, size_t t, const S& stage) {
               acc3 = _mm512_dpbusd_epi32(acc3, Load512(src + 192), w[ky][j][1]);
             }
           }
-          stage.StorePair(half01[x - chunk], stage.Half(acc2, acc3, r2, r3), dst + x * p.channels, mask);
+          win.Store(stage.Bytes(half01[x - chunk], stage.Half(acc2, acc3, r2, r3)), p.out + x * p.channels);
         }
       }
     }
-    PackAhead<QuadsZmm>(p, t, p.out_w, p.pack_ahead.entries);
+    PackAhead<QuadsZmm>(p, t, channel, p.out_w, p.pack_ahead.entries);
   } else {
-    PackAhead<QuadsZmm>(p, t, 0, p.pack_ahead.entries);
-    const __m512i bias[4] = {pair(tile0, tile1), pair(tile0 + 32, tile1 + 32), pair(tile0 + 64, tile1 + 64),
-                             pair(tile0 + 96, tile1 + 96)};
+    PackAhead<QuadsZmm>(p, t, channel, 0, p.pack_ahead.entries);
+    const __m512i bias[4] = {win.Bias(0), win.Bias(1), win.Bias(2), win.Bias(3)};
     for (size_t ox = 0; ox < p.out_w; ++ox) {
       __m512i acc[4] = {bias[0], bias[1], bias[2], bias[3]};
       for (size_t ky = 0, tap = 0; ky < p.kh; ++ky) {
         const uint8_t* row = p.rows[ky] + t * p.row_tile_bytes;
         for (size_t j = 0; j < p.kw_groups; ++j, ++tap) {
           const uint8_t* src = row + (ox * es + j * gs) * kPairEntryBytes;
-          const size_t offset = tap * kEntryBytes;
-          for (size_t a = 0; a < 4; ++a) {
-            acc[a] = _mm512_dpbusd_epi32(acc[a], Load512(src + 64 * a), pair(weights0 + offset + 32 * a, weights1 + offset + 32 * a));
-          }
+          for (size_t a = 0; a < 4; ++a) acc[a] = _mm512_dpbusd_epi32(acc[a], Load512(src + 64 * a), win.Weight(tap, a));
         }
       }
-      stage.StorePair(stage.Half(acc[0], acc[1], stage.Rq(0), stage.Rq(1)), stage.Half(acc[2], acc[3], stage.Rq(2), stage.Rq(3)),
-                      dst + ox * p.channels, mask);
+      win.Store(stage.Bytes(stage.Half(acc[0], acc[1], stage.Rq(0), stage.Rq(1)), stage.Half(acc[2], acc[3], stage.Rq(2), stage.Rq(3))),
+                p.out + ox * p.channels);
     }
   }
 }
 
+// Phase mode's packed windows (qs8_dwconv_pack_slices_32c4_avx512vnni): for each phase f = 16, 32, 48 and window j
+// (channels 64j - f .. 64j - f + 63), a block of 64-byte vectors laid out as a tile pair's would be, lane l of a
+// vector holding 16-channel group g = 4j - f / 16 + l (lane i of accumulator a: channel 16g + 4a + i). Groups g < 0
+// are the last -g groups of the layer read one column earlier: their taps are kx - 1. Block vectors: 4 of bias'
+// (a), 4 per pair-mode tap (4 + 4 * tap + a: the 2x2-quad weights), 4 x kXExtraVectors of constants. After each
+// phase's blocks, 64 bytes whose byte 0 says whether every channel is fast for DoubleRounding.
+struct SliceLayout {
+  size_t taps, windows;
+  SliceLayout(size_t tiles, size_t pair_taps) : taps(pair_taps), windows(tiles / 2) {}
+  size_t WeightVector(size_t tap, size_t a) const { return 4 + 4 * tap + a; }
+  size_t ConstantsVector() const { return 4 + 4 * taps; }
+  size_t WindowBytes() const { return (ConstantsVector() + 4 * kXExtraVectors) * 64; }
+  size_t FlagOffset() const { return windows * WindowBytes(); }
+  size_t PhaseBytes() const { return FlagOffset() + 64; }
+  size_t Offset(size_t phase_bytes) const { return (phase_bytes / 16 - 1) * PhaseBytes(); }  // of the phase's blocks
+};
+
+// Tile pair t, t + 1 (the pair layout), or a last odd tile alone (the blocked layout, two pixels per zmm).
 template <size_t KH, size_t KWG, typename S>
 QINT8_DW_INLINE void PairOrTileRow(const DwconvRowParams& p, size_t t, const S& stage) {
   if (t + 2 <= p.tiles) {
-    PairRow<KH, KWG>(p, t, stage);
+    const uint8_t* tile0 = p.weights + t * p.weight_tile_bytes;
+    const size_t n = std::min(2 * kCt, p.channels - t * kCt);
+    PairRow<KH, KWG>(p, TilePairWindow{tile0, tile0 + p.weight_tile_bytes, p.weights_offset, t,
+                                       n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1}, stage);
   } else {
     TileRow<KH, KWG>(p, t, stage);
   }
 }
 
-// Tile pairs (the pair layout), then a last odd tile alone (the blocked layout, two pixels per zmm).
+// Phase mode, window j: its block of the call's phase (SliceLayout).
+template <size_t KH, size_t KWG, typename S>
+QINT8_DW_INLINE void PhaseWindowRow(const DwconvRowParams& p, const uint8_t* block, size_t j, const S& stage) {
+  PairRow<KH, KWG>(p, SliceWindow{block, 2 * j, static_cast<ptrdiff_t>(64 * j) - static_cast<ptrdiff_t>(p.phase_bytes),
+                                  j == 0 ? p.phase_bytes : 0, p.channels}, stage);
+}
+
+// Phase mode: the windows of the call's phase, each with the Stage of the profile. A function of its own (and the
+// profile switch written out, not a generic lambda), so that GCC inlines the row functions into both this and
+// RowAllTiles: measured, either change cost the tile path 0.2-0.5 us per call of a 576-channel layer.
+template <size_t KH, size_t KWG>
+__attribute__((noinline)) void RowPhaseWindows(const DwconvRowParams& p) {
+  const SliceLayout layout(p.tiles, p.kh * p.kw_groups);
+  const uint8_t* blocks = p.slices + layout.Offset(p.phase_bytes);
+  const bool fast = blocks[layout.FlagOffset()] != 0;
+  for (size_t j = 0; j < layout.windows; ++j) {
+    const uint8_t* block = blocks + j * layout.WindowBytes();
+    const Constants c{block + 64 * layout.ConstantsVector(), 64};
+    switch (p.output.profile) {
+      case kProfileXnnpackFp32:
+        PhaseWindowRow<KH, KWG>(p, block, j, Stage<FloatScale>::Load(c, p.output));
+        break;
+      case kProfileTfliteSingle:
+        PhaseWindowRow<KH, KWG>(p, block, j, Stage<SingleRounding>::Load(c, p.output));
+        break;
+      default:
+        if (p.left_shift) {
+          PhaseWindowRow<KH, KWG>(p, block, j, Stage<DoubleRounding<true>>::Load(c, p.output));
+        } else if (fast) {
+          PhaseWindowRow<KH, KWG>(p, block, j, Stage<DoubleRounding<false, true>>::Load(c, p.output));
+        } else {
+          PhaseWindowRow<KH, KWG>(p, block, j, Stage<DoubleRounding<false>>::Load(c, p.output));
+        }
+        break;
+    }
+  }
+}
+
+// Tile pairs and a last odd tile; or, in phase mode, the 64-channel windows of the call's phase.
 template <size_t KH, size_t KWG>
 void RowAllTiles(const DwconvRowParams& p) {
+  if constexpr (KH == 2 && KWG == 2) {  // phase mode exists for these filters only
+    if (p.phase_bytes != 0) return RowPhaseWindows<KH, KWG>(p);
+  }
   for (size_t t = 0; t < p.tiles; t += 2) {
-    const TileConstants c{p.weights + (t + 1) * p.weight_tile_bytes - kDwconvExtraBytes32c4Avx512};
+    const uint8_t* extra = p.weights + (t + 1) * p.weight_tile_bytes - kDwconvExtraBytes32c4Avx512;
+    const Constants c{extra, 64};
     switch (p.output.profile) {
       case kProfileXnnpackFp32:
         PairOrTileRow<KH, KWG>(p, t, Stage<FloatScale>::Load(c, p.output));
@@ -616,7 +729,7 @@ void RowAllTiles(const DwconvRowParams& p) {
       default:
         if (p.left_shift) {
           PairOrTileRow<KH, KWG>(p, t, Stage<DoubleRounding<true>>::Load(c, p.output));
-        } else if (c.extra[kFastFlagOffset] != 0) {
+        } else if (extra[kFastFlagOffset] != 0) {
           PairOrTileRow<KH, KWG>(p, t, Stage<DoubleRounding<false, true>>::Load(c, p.output));
         } else {
           PairOrTileRow<KH, KWG>(p, t, Stage<DoubleRounding<false>>::Load(c, p.output));
@@ -704,10 +817,74 @@ void qs8_dwconv_pack_extra_32c4_avx512vnni(const uint8_t* header, const uint8_t*
 }
 
 void qs8_dwconv_pack_row_pairs_32c4_avx512vnni(const int8_t* const* px_a, const int8_t* const* px_b, size_t tiles,
-                                               size_t entries, uint8_t* t_row, size_t row_tile_bytes) {
+                                               size_t entries, uint8_t* t_row, size_t row_tile_bytes, size_t phase_bytes) {
   size_t t = 0;
-  for (; t + 2 <= tiles; t += 2) PackPairQuads<QuadsZmm>(px_a, px_b, t * kCt, 0, entries, t_row + t * row_tile_bytes);
-  if (t < tiles) PackPairQuads<QuadsYmm>(px_a, px_b, t * kCt, 0, entries, t_row + t * row_tile_bytes);
+  for (; t + 2 <= tiles; t += 2) {
+    const ptrdiff_t channel = static_cast<ptrdiff_t>(t * kCt) - static_cast<ptrdiff_t>(phase_bytes);
+    PackPairQuads<QuadsZmm>(px_a, px_b, channel, 0, entries, t_row + t * row_tile_bytes);
+  }
+  if (t < tiles) PackPairQuads<QuadsYmm>(px_a, px_b, static_cast<ptrdiff_t>(t * kCt), 0, entries, t_row + t * row_tile_bytes);
+}
+
+// Phase mode's packed windows (SliceLayout), from the packed tiles (2x2-quad taps, bias', constants) and, for the
+// groups read one column earlier, the filter. Only for layers in whole tile pairs (channels a multiple of 64) whose
+// pair-mode row function holds its weights in registers (2 x 2 quads: KH 3 or 4) with KW = 3: odd, so the taps
+// kx - 1 still fit the two quad columns. (The run-time loop of other filters reloads weights per pixel; measured
+// slower in phase mode.)
+size_t qs8_dwconv_pack_slices_32c4_avx512vnni(const PackedDwconvWeights& p, const int8_t* filter, uint8_t* slices) {
+  if (p.channels % 64 != 0 || p.kw != 3 || (p.kh != 3 && p.kh != 4)) return 0;
+  const size_t pair_rows = (p.kh + 1) / 2, pair_groups = (p.kw + 1) / 2, taps = pair_rows * pair_groups;
+  const SliceLayout layout(p.tiles, taps);
+  if (slices == nullptr) return 3 * layout.PhaseBytes();
+  std::memset(slices, 0, 3 * layout.PhaseBytes());
+  const size_t groups = 2 * p.tiles;
+  bool fast = true;
+  for (size_t t = 0; t < p.tiles; ++t) {
+    fast = fast && p.data[t * p.tile_bytes + p.tile_bytes - kDwconvExtraBytes32c4Avx512 + kFastFlagOffset] != 0;
+  }
+  for (size_t shifted = 1; shifted <= 3; ++shifted) {
+    uint8_t* blocks = slices + layout.Offset(16 * shifted);
+    for (size_t j = 0; j < layout.windows; ++j) {
+      uint8_t* block = blocks + j * layout.WindowBytes();
+      for (size_t lane = 0; lane < 4; ++lane) {
+        // Group g of this lane; a group before 0 is group groups + g read one column earlier.
+        const ptrdiff_t g_signed = static_cast<ptrdiff_t>(4 * j + lane) - static_cast<ptrdiff_t>(shifted);
+        const bool early = g_signed < 0;
+        const size_t g = static_cast<size_t>(early ? g_signed + static_cast<ptrdiff_t>(groups) : g_signed);
+        const uint8_t* tile = p.data + (g / 2) * p.tile_bytes;  // group g is half g % 2 of tile g / 2
+        const uint8_t* extra = tile + p.tile_bytes - kDwconvExtraBytes32c4Avx512;
+        const size_t h = g % 2;
+        for (size_t a = 0; a < 4; ++a) {
+          const size_t slot = 8 * a + 4 * h;  // slots 8a + 4h + i hold channels 16g + 4a + i
+          std::memcpy(block + 64 * a + 16 * lane, tile + slot * 4, 16);
+          for (size_t i = 0; i < kXExtraVectors; ++i) {
+            std::memcpy(block + 64 * (layout.ConstantsVector() + a * kXExtraVectors + i) + 16 * lane,
+                        extra + (a * kXExtraVectors + i) * 64 + 16 * h, 16);
+          }
+          for (size_t ky2 = 0; ky2 < pair_rows; ++ky2) {
+            for (size_t j2 = 0; j2 < pair_groups; ++j2) {
+              const size_t tap = ky2 * pair_groups + j2;
+              uint8_t* dst = block + 64 * layout.WeightVector(tap, a) + 16 * lane;
+              if (!early) {
+                std::memcpy(dst, tile + p.pair_weights_offset + (tap * kCt + slot) * 4, 16);
+                continue;
+              }
+              for (size_t c4 = 0; c4 < 4; ++c4) {  // quad i weighs tap (2 ky2 + i / 2, 2 j2 + i % 2 - 1)
+                const size_t c = 16 * g + 4 * a + c4;
+                for (size_t i = 0; i < 4; ++i) {
+                  const size_t ky = 2 * ky2 + i / 2, kx = 2 * j2 + i % 2;  // the tap is column kx - 1
+                  const bool inside = ky < p.kh && kx >= 1 && kx - 1 < p.kw;
+                  dst[4 * c4 + i] = static_cast<uint8_t>(inside ? filter[(ky * p.kw + kx - 1) * p.channels + c] : 0);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    blocks[layout.FlagOffset()] = fast ? 1 : 0;
+  }
+  return 3 * layout.PhaseBytes();
 }
 
 QINT8_DWCONV_ROW(qs8_dwconv_2x32c4_minmax_avx512vnni) {

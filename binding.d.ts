@@ -68,6 +68,8 @@ export interface NativeBinding {
   setIsa(isa: string): string;
   /** Threads a compute call may use (clamped to the pool size); returns the count in effect. */
   setThreads(n: number): number;
+  /** Bytes from the start of `buffer` to its first address that is a multiple of `alignment` (a power of two <= 4096). */
+  alignmentPadding(buffer: ArrayBuffer, alignment: number): number;
   /**
    * Packs int8 weights [N, K] (zero point 0) for the GEMM: bias or null, requantization arrays as for
    * fullyConnected, geometry laid out as FcField (Batches ignored). int8 input and output only.

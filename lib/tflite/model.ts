@@ -12,7 +12,7 @@ import type { FTensor, Profile, QTensor } from '../types';
 import { finiteArg, integerArg, optionsArg, rangeError, typeError } from '../validate';
 import { buildNode, DType, foldedPad, Node, Step, TensorSpec, Views } from './ops';
 import { parseModel, RawModel } from './parse';
-import { planArena } from './planner';
+import { ARENA_ALIGNMENT, planArena } from './planner';
 import { TensorType, tensorTypeName } from './schema';
 
 /** A model input or output. Float32 tensors report scale 1 and zero point 0. */
@@ -324,7 +324,10 @@ function allocate(specs: readonly TensorSpec[], raw: RawModel, nodes: Node[]): {
     throw new RangeError(`loadTflite: the activations need ${plan.size} bytes, more than the ${MAX_ARENA_BYTES} supported ` +
       `(the largest is ${specs[big].label} of shape [${specs[big].shape.join(',')}])`);
   }
-  const arena = new ArrayBuffer(plan.size);
+  // The arena starts on a 64-byte line, so every tensor does (their offsets are multiples of ARENA_ALIGNMENT) and
+  // the SIMD kernels' 64-byte loads each stay in one line. An ArrayBuffer starts only 16-byte aligned.
+  const arena = new ArrayBuffer(plan.size + ARENA_ALIGNMENT);
+  const start = loaded.native ? loaded.native.alignmentPadding(arena, ARENA_ALIGNMENT) : 0;
   const offsets = new Map<number, number>();
   roots.forEach((r, i) => offsets.set(r, plan.offsets[i]));
   const viewFor = (t: number): View => {
@@ -335,7 +338,7 @@ function allocate(specs: readonly TensorSpec[], raw: RawModel, nodes: Node[]): {
       new Uint8Array(copy).set(s.constant);
       return makeView(s.dtype, copy, 0, s.numel);
     }
-    return makeView(s.dtype, arena, offsets.get(rootOf(t)) as number, s.numel);
+    return makeView(s.dtype, arena, start + (offsets.get(rootOf(t)) as number), s.numel);
   };
   const need = new Set<number>([...raw.inputs, ...raw.outputs]);
   for (const n of nodes) for (const t of [...n.reads, ...(n.bindInspect === undefined ? n.writes : [])]) need.add(t);

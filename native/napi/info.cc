@@ -51,9 +51,23 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(State(env).threads));
 }
 
+// alignmentPadding(buffer, alignment): bytes from the start of `buffer` to its first address that is a multiple of
+// `alignment` (a power of two; the TypeScript caller checks). A view made there starts on that boundary: an
+// ArrayBuffer's own start is only 16-byte aligned (16 bytes past a 64-byte line for large ones, from mmap).
+Napi::Value AlignmentPadding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) ThrowType(env, "buffer must be an ArrayBuffer");
+  const int64_t alignment = IntArg(info, 1, "alignment", 1, 4096);
+  if ((alignment & (alignment - 1)) != 0) ThrowRange(env, "alignment must be a power of two");
+  const uintptr_t address = reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data());
+  const uintptr_t a = static_cast<uintptr_t>(alignment);
+  return Napi::Number::New(env, static_cast<double>((a - address % a) % a));
+}
+
 }  // namespace
 
 void RegisterInfo(Napi::Env env, Napi::Object exports) {
+  exports.Set("alignmentPadding", Napi::Function::New(env, AlignmentPadding, "alignmentPadding"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));

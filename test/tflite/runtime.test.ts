@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as q from '../../lib/index';
+import { loaded } from '../../lib/binding';
 import { main, parseRunArgs } from '../../lib/cli';
 import { planArena } from '../../lib/tflite/planner';
 import { Gen } from '../helpers/ops';
@@ -57,6 +58,43 @@ describe('memory planning', () => {
       for (let j = 0; j < size; j += 97) expect(s.tensor.data[j]).toBe(Math.max(-128, Math.min(127, x[j] + (i + 1) * c[j])));
     });
     expect(Array.from(m.run([x])[0])).toEqual(Array.from(steps[19].tensor.data));
+  });
+
+  (loaded.native ? it : it.skip)('the arena starts on a 64-byte line, so every activation does (native alignmentPadding)', async () => {
+    const native = loaded.native!;
+    const m = await q.loadTflite(buildTflite(chain(4, 1000)));
+    // white box: the model's views (the run-time tensors share one arena buffer)
+    const views = (m as unknown as { views: Map<number, Int8Array> }).views;
+    const inputView = views.get(m.inputs[0].index)!;
+    const arena = inputView.buffer as ArrayBuffer;
+    const start = native.alignmentPadding(arena, 64);
+    let inArena = 0;
+    for (const v of views.values()) {
+      if (v.buffer !== arena) continue;
+      inArena++;
+      expect((v.byteOffset - start) % 64).toBe(0);
+    }
+    expect(inArena).toBeGreaterThanOrEqual(2);
+    // the raw function: a view made `padding` bytes in starts on the boundary, for any alignment
+    const buffer = new ArrayBuffer(256);
+    for (const alignment of [1, 2, 16, 64, 4096]) {
+      const padding = native.alignmentPadding(buffer, alignment);
+      expect(padding).toBeGreaterThanOrEqual(0);
+      expect(padding).toBeLessThan(alignment);
+      if (alignment <= 64) expect((native.alignmentPadding(buffer, 4096) - padding) % alignment).toBe(0);
+    }
+    // (the addon's errors come from Node's realm, not jest's: compare names and messages)
+    const thrown = (f: () => unknown): Error => {
+      try {
+        f();
+      } catch (err) {
+        return err as Error;
+      }
+      throw new Error('did not throw');
+    };
+    const notBuffer = thrown(() => native.alignmentPadding(new Int8Array(4) as unknown as ArrayBuffer, 64));
+    expect([notBuffer.name, notBuffer.message]).toEqual(['TypeError', 'qint8 native: buffer must be an ArrayBuffer']);
+    for (const bad of [48, 0]) expect(thrown(() => native.alignmentPadding(buffer, bad)).name).toBe('RangeError');
   });
 
   it('RESHAPE shares its input\'s storage (no copy, no extra arena)', async () => {

@@ -332,6 +332,25 @@ QINT8_TEST(dwconv_every_kernel_matches_reference_on_layers) {
   }
 }
 
+namespace {
+
+// The variations the stride-2 tests share, by trial: explicit pads (negative ones included; output sizes within the
+// padded image) one trial in 5, and three images one in 4, with a fresh input for them.
+void VaryStrideTwo(std::mt19937& rng, int trial, Problem* p) {
+  using namespace conv_field;
+  if (trial % 5 == 4) {
+    p->g[kPadTop] = static_cast<int32_t>(rng() % 4) - 1;
+    p->g[kPadLeft] = static_cast<int32_t>(rng() % 4) - 1;
+    p->g[kOutputHeight] = 1 + static_cast<int32_t>(rng() % 5);
+    p->g[kOutputWidth] = 1 + static_cast<int32_t>(rng() % 5);
+  }
+  p->g[kBatches] = trial % 4 == 1 ? 3 : 1;
+  p->input.resize(static_cast<size_t>(p->g[kBatches]) * p->g[kInputHeight] * p->g[kInputWidth] * p->g[kInputChannels]);
+  for (int8_t& v : p->input) v = RandomInt8(rng);
+}
+
+}  // namespace
+
 QINT8_TEST(dwconv_pair_mode_matches_reference) {
   // Stride-2 layers, which kernels with pack_row_pairs run from row pairs of 2x2 quads (each packing the next
   // output row's new pair while computing): filters 2..5 (odd ones leave a half-empty quad row and column), even
@@ -349,16 +368,8 @@ QINT8_TEST(dwconv_pair_mode_matches_reference) {
       const int h = 1 + static_cast<int>(rng() % 13), w = 1 + static_cast<int>(rng() % 13);
       Problem p = Layer(rng, h, w, c, m, k, 2, 1, trial % 3 != 0, static_cast<int>(trial % 3));
       if (p.g[kOutputHeight] <= 0 || p.g[kOutputWidth] <= 0) continue;
-      if (trial % 5 == 4) {  // explicit pads, negative ones included; output sizes within the padded image
-        p.g[kPadTop] = static_cast<int32_t>(rng() % 4) - 1;
-        p.g[kPadLeft] = static_cast<int32_t>(rng() % 4) - 1;
-        p.g[kOutputHeight] = 1 + static_cast<int32_t>(rng() % 5);
-        p.g[kOutputWidth] = 1 + static_cast<int32_t>(rng() % 5);
-      }
-      const int batches = trial % 4 == 1 ? 3 : 1;
-      p.g[kBatches] = batches;
-      p.input.resize(static_cast<size_t>(batches) * h * w * c);
-      for (int8_t& v : p.input) v = RandomInt8(rng);
+      VaryStrideTwo(rng, trial, &p);
+      const int batches = p.g[kBatches];
       PackedDwconvWeights shape_only;
       shape_only.kernel = kernel;
       shape_only.channels = static_cast<size_t>(c * m);
@@ -403,16 +414,8 @@ QINT8_TEST(dwconv_phase_mode_matches_reference) {
       p.g[kPadTop] = static_cast<int32_t>(pt);
       p.filter.resize(static_cast<size_t>(kh) * kw * c);
       for (int8_t& v : p.filter) v = RandomInt8(rng);
-      if (trial % 5 == 4) {  // explicit pads, negative ones included: the edge pixels move or vanish
-        p.g[kPadTop] = static_cast<int32_t>(rng() % 4) - 1;
-        p.g[kPadLeft] = static_cast<int32_t>(rng() % 4) - 1;
-        p.g[kOutputHeight] = 1 + static_cast<int32_t>(rng() % 5);
-        p.g[kOutputWidth] = 1 + static_cast<int32_t>(rng() % 5);
-      }
-      const int batches = trial % 4 == 1 ? 3 : 1;
-      p.g[kBatches] = batches;
-      p.input.resize(static_cast<size_t>(batches) * h * w * c);
-      for (int8_t& v : p.input) v = RandomInt8(rng);
+      VaryStrideTwo(rng, trial, &p);  // explicit pads move the edge pixels of phase mode, or remove them
+      const int batches = p.g[kBatches];
       if (trial % 9 == 0) {  // tflite-ref with right shifts beyond 22 bits on some channels: not a fast window
         for (size_t i = 0; i < p.shift.size(); ++i) p.shift[i] = i % 5 == 2 ? -23 - static_cast<int32_t>(i % 7) : -9;
         for (int32_t& b : p.bias) b = static_cast<int32_t>(rng() % 2000001) - 1000000;

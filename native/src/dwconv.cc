@@ -42,13 +42,13 @@ size_t Avx512QuadOrder(size_t slot) {
 
 std::vector<DwconvKernel> CompiledKernels() {
   std::vector<DwconvKernel> v;
-  //          isa              name                                   ct  g  bytes flip   lane order       pack_row                             row                                  extra bytes                    pack_extra                             pack_row_pairs                             pack_slices
+  //          isa              name                                   ct  g  bytes flip   lane order       pack_row                             row                                  extra bytes                    pack_extra                             pack_row_pairs                             pack_phase_windows
   v.push_back({kIsaScalar,     "qs8-dwconv-8c1-minmax-scalar",        8,  1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_8c1_scalar,      qs8_dwconv_8c1_minmax_scalar,        0,                             nullptr,                               nullptr,                                   nullptr});
 #if QINT8_HAVE_AVX2
   v.push_back({kIsaAvx2,       "qs8-dwconv-32c2-minmax-avx2",         32, 2, 2,    false, Avx2PairOrder,   qs8_dwconv_pack_row_32c2_avx2,       qs8_dwconv_32c2_minmax_avx2,         0,                             nullptr,                               nullptr,                                   nullptr});
 #endif
 #if QINT8_HAVE_AVX512VNNI
-  v.push_back({kIsaAvx512Vnni, "qs8-dwconv-2x32c4-minmax-avx512vnni", 32, 4, 1,    true,  Avx512QuadOrder, qs8_dwconv_pack_row_32c4_avx512vnni, qs8_dwconv_2x32c4_minmax_avx512vnni, kDwconvExtraBytes32c4Avx512, qs8_dwconv_pack_extra_32c4_avx512vnni, qs8_dwconv_pack_row_pairs_32c4_avx512vnni, qs8_dwconv_pack_slices_32c4_avx512vnni});
+  v.push_back({kIsaAvx512Vnni, "qs8-dwconv-2x32c4-minmax-avx512vnni", 32, 4, 1,    true,  Avx512QuadOrder, qs8_dwconv_pack_row_32c4_avx512vnni, qs8_dwconv_2x32c4_minmax_avx512vnni, kDwconvExtraBytes32c4Avx512, qs8_dwconv_pack_extra_32c4_avx512vnni, qs8_dwconv_pack_row_pairs_32c4_avx512vnni, qs8_dwconv_pack_phase_windows_32c4_avx512vnni});
 #endif
 #if QINT8_HAVE_NEON
   v.push_back({kIsaNeon,       "qs8-dwconv-16c1-minmax-neon",         16, 1, 2,    false, NaturalOrder,    qs8_dwconv_pack_row_16c1_neon,       qs8_dwconv_16c1_minmax_neon,         0,                             nullptr,                               nullptr,                                   nullptr});
@@ -221,12 +221,12 @@ DwconvScratch& ThreadScratch() {
   return scratch;
 }
 
-// Phase mode's phase (DwconvRowParams::phase_bytes): 16, 32 or 48 when the weights have slices, the rows are row
+// Phase mode's phase (DwconvRowParams::phase_bytes): 16, 32 or 48 when the weights have phase windows, the rows are row
 // pairs straight from the input (whose channels, a multiple of 64, put every pixel at the same phase), and the
 // input starts that far past a 64-byte line; else 0.
 size_t InputPhase(const PackedDwconvWeights& packed, const RowPlan& plan, const int8_t* input) {
   const size_t phase = reinterpret_cast<uintptr_t>(input) % 64;
-  if (packed.slices == nullptr || !plan.pairs || !plan.direct || phase % 16 != 0) return 0;
+  if (packed.phase_windows == nullptr || !plan.pairs || !plan.direct || phase % 16 != 0) return 0;
   return phase;
 }
 
@@ -312,11 +312,12 @@ void PackDwconvWeights(const DwconvKernel& kernel, const int8_t* filter, size_t 
   p.weights_offset = header_bytes;
   p.pair_weights_offset = quads ? header_bytes + weight_bytes : 0;
   p.tile_bytes = RoundUp(header_bytes + weight_bytes + (quads ? pair_rows * pair_groups * ct * 4 : 0), 64) + kernel.extra_bytes;
-  const size_t slice_bytes = kernel.pack_slices != nullptr ? kernel.pack_slices(p, filter, nullptr) : 0;
-  p.storage.assign(p.tiles * p.tile_bytes + slice_bytes + 64, 0);
+  const size_t phase_window_bytes =
+      kernel.pack_phase_windows != nullptr ? kernel.pack_phase_windows(p, filter, nullptr) : 0;
+  p.storage.assign(p.tiles * p.tile_bytes + phase_window_bytes + 64, 0);
   const uintptr_t base = reinterpret_cast<uintptr_t>(p.storage.data());
   p.data = p.storage.data() + ((64 - base % 64) % 64);
-  p.slices = nullptr;
+  p.phase_windows = nullptr;
 
   // bias' = bias - (z_in [+ 128 when T holds x ^ 0x80]) * sum of the channel's taps, modulo 2^32.
   const uint32_t fold = static_cast<uint32_t>(input_zero_point) + (kernel.flips_input ? 128u : 0u);
@@ -370,9 +371,9 @@ void PackDwconvWeights(const DwconvKernel& kernel, const int8_t* filter, size_t 
     const uint8_t* tile = p.data + t * p.tile_bytes;
     kernel.pack_extra(tile, t + 1 < p.tiles ? tile + p.tile_bytes : nullptr, p.data + t * p.tile_bytes + extra_offset);
   }
-  if (slice_bytes != 0) {  // from the finished tiles
-    p.slices = p.data + p.tiles * p.tile_bytes;
-    kernel.pack_slices(p, filter, p.slices);
+  if (phase_window_bytes != 0) {  // from the finished tiles
+    p.phase_windows = p.data + p.tiles * p.tile_bytes;
+    kernel.pack_phase_windows(p, filter, p.phase_windows);
   }
 }
 
@@ -485,7 +486,7 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
     rp.left_shift = packed.left_shift;
     rp.output = output;
     rp.phase_bytes = phase;
-    rp.slices = phase != 0 ? packed.slices : nullptr;
+    rp.phase_windows = phase != 0 ? packed.phase_windows : nullptr;
     // The pixel table of padded row i of tap row `index` of image n: the padding table, or the row's (filled now).
     const auto padded_row = [&](int64_t n, int64_t index, size_t i) -> const int8_t* const* {
       const int64_t iy = input_row(index, i);

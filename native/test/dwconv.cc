@@ -397,9 +397,9 @@ QINT8_TEST(dwconv_phase_mode_matches_reference) {
   using namespace conv_field;
   std::mt19937 rng(4242);
   size_t phase_runs = 0;
-  bool any_slices = false;
+  bool any_phase_mode = false;
   for (const DwconvKernel* kernel : RunnableKernels()) {
-    any_slices = any_slices || kernel->pack_slices != nullptr;
+    any_phase_mode = any_phase_mode || kernel->pack_phase_windows != nullptr;
     for (int trial = 0; trial < 90; ++trial) {
       const int kernels[][2] = {{3, 3}, {4, 3}, {3, 3}, {5, 5}, {3, 5}, {2, 3}};
       const int kh = kernels[trial % 6][0], kw = kernels[trial % 6][1];
@@ -421,8 +421,8 @@ QINT8_TEST(dwconv_phase_mode_matches_reference) {
         for (int32_t& b : p.bias) b = static_cast<int32_t>(rng() % 2000001) - 1000000;
       }
       PackedDwconvWeights packed;
-      PackDwconvWeights(*kernel, p.filter.data(), static_cast<size_t>(kh), static_cast<size_t>(kw), static_cast<size_t>(c),
-                        p.bias.data(), 0, nullptr, nullptr, nullptr, false, &packed);
+      PackDwconvWeights(*kernel, p.filter.data(), static_cast<size_t>(kh), static_cast<size_t>(kw),
+                        static_cast<size_t>(c), p.bias.data(), 0, nullptr, nullptr, nullptr, false, &packed);
       const DwconvShape shape{batches, h, w, c, 1, p.g[kOutputHeight], p.g[kOutputWidth], 2, 2, 1, 1, p.g[kPadTop],
                               p.g[kPadLeft]};
       for (size_t phase : {size_t{16}, size_t{32}, size_t{48}, size_t{0}}) {
@@ -436,7 +436,7 @@ QINT8_TEST(dwconv_phase_mode_matches_reference) {
     }
   }
   // On a CPU that runs a kernel with phase mode, the loop above ran it for every eligible case.
-  if (any_slices) CHECK(phase_runs > 100);
+  if (any_phase_mode) CHECK(phase_runs > 100);
 }
 
 QINT8_TEST(dwconv_requantization_of_chosen_accumulators) {

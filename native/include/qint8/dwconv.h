@@ -45,14 +45,14 @@ struct DwconvRowParams {
   size_t weight_tile_bytes;    // bytes per packed tile
   size_t weights_offset;       // where in a tile the taps this row reads start (the G-tap or the 2x2-quad copy)
   size_t tiles;                // ceil(channels / CT)
-  // Phase mode (pair mode of a kernel with pack_slices; 0 otherwise): the input's pixels start phase_bytes (16, 32
-  // or 48) past a 64-byte line, and the row function's 64-channel windows start phase_bytes before the tile pairs,
-  // at channel 64j - phase_bytes, so that every input load of the packing is aligned. Window 0 then holds, in its
-  // first phase_bytes / 16 lanes, the last phase_bytes channels of the column before (their taps are packed one
-  // column later: PackedDwconvWeights::slices), and its output goes out as two masked stores. Every pixel pointer of
+  // Phase mode (pair mode of a kernel with pack_phase_windows; 0 otherwise): the input's pixels start phase_bytes
+  // (16, 32 or 48) past a 64-byte line, and the row function's 64-channel windows start phase_bytes before the tile
+  // pairs, at channel 64j - phase_bytes, so that every input load of the packing is aligned. Window 0 then holds, in
+  // its first phase_bytes / 16 lanes, the last phase_bytes channels of the column before (their taps are packed one
+  // column later: PackedDwconvWeights::phase_windows), and its output goes out in two stores. Every pixel pointer of
   // the padded rows has phase_bytes readable bytes before it that hold the previous column's last channels.
   size_t phase_bytes = 0;
-  const uint8_t* slices = nullptr;  // PackedDwconvWeights::slices, in phase mode
+  const uint8_t* phase_windows = nullptr;  // PackedDwconvWeights::phase_windows, in phase mode
   size_t channels;             // output channels (the last tile stores channels - (tiles - 1) * CT of them)
   size_t out_w;                // output pixels in the row, >= 1
   size_t entry_step;           // tap-row entries between output pixels ox and ox + 1 (StrideWidth / q)
@@ -114,9 +114,9 @@ struct DwconvKernel {
   // instead of 1/4, and half the tap-row bytes). Packed weights then carry the 2x2-quad copy of the taps.
   DwconvPackRowPairsFn pack_row_pairs;
   // Optional, with pack_row_pairs: the weights of phase mode, packed once from the finished tiles and the filter
-  // (PackedDwconvWeights::slices). Returns the bytes they take (0: no phase mode for these weights); writes them
-  // when `slices` is not null.
-  size_t (*pack_slices)(const PackedDwconvWeights& packed, const int8_t* filter, uint8_t* slices);
+  // (PackedDwconvWeights::phase_windows). Returns the bytes they take (0: no phase mode for these weights); writes
+  // them when `windows` is not null.
+  size_t (*pack_phase_windows)(const PackedDwconvWeights& packed, const int8_t* filter, uint8_t* windows);
 };
 
 // The kernels compiled into this binary (scalar first); listing one says it was compiled, not that the CPU runs it.
@@ -135,9 +135,9 @@ struct PackedDwconvWeights {
   size_t weights_offset = 0;       // the G-tap taps in each tile (after the header)
   size_t pair_weights_offset = 0;  // the 2x2-quad taps in each tile (kernels with pack_row_pairs), else 0
   // Phase mode's copy of the pair-mode taps, folded bias and the kernel's constants, regrouped for windows that
-  // start 16, 32 or 48 channels before the tile pairs (kernel.pack_slices; 64-byte aligned, after the tiles), else
-  // null.
-  uint8_t* slices = nullptr;
+  // start 16, 32 or 48 channels before the tile pairs (kernel.pack_phase_windows; 64-byte aligned, after the
+  // tiles), else null.
+  uint8_t* phase_windows = nullptr;
   int32_t input_zero_point = 0;  // z_in (= -InputOffset), folded into bias'
   bool left_shift = false;       // some channel has shift > 0
   std::vector<uint8_t> storage;  // over-allocated by 64 bytes for alignment
@@ -166,8 +166,8 @@ bool DwconvShapeSupported(const PackedDwconvWeights& packed, const DwconvShape& 
 // and dilation 1 both ways, a filter of at least 2x2). Needs only packed.kernel, kh and kw.
 bool DwconvUsesRowPairs(const PackedDwconvWeights& packed, const DwconvShape& shape);
 
-// Whether RunDwconv runs this input in phase mode (see DwconvRowParams::phase_bytes): pair mode, packed slices, the
-// channels in whole tiles (no copy), and an input that starts 16, 32 or 48 bytes past a 64-byte line.
+// Whether RunDwconv runs this input in phase mode (see DwconvRowParams::phase_bytes): pair mode, phase windows
+// packed, the channels in whole tiles (no copy), and an input that starts 16, 32 or 48 bytes past a 64-byte line.
 bool DwconvUsesInputPhase(const PackedDwconvWeights& packed, const DwconvShape& shape, const int8_t* input);
 
 // out NHWC int8 [batches, out_h, out_w, channels] = the depthwise convolution of input NHWC int8 [batches, in_h,

@@ -28,8 +28,10 @@ QINT8_DWCONV_ROW(qs8_dwconv_32c2_minmax_avx2);
 // channels per zmm), vpdpbusd; 64-bit requantization with vpsravq and mask registers; pair and phase modes.
 QINT8_DWCONV_PACK_ROW(qs8_dwconv_pack_row_32c4_avx512vnni);
 void qs8_dwconv_pack_row_pairs_32c4_avx512vnni(const int8_t* const* px_a, const int8_t* const* px_b, size_t tiles,
-                                               size_t entries, uint8_t* t_row, size_t row_tile_bytes, size_t phase_bytes);
-size_t qs8_dwconv_pack_slices_32c4_avx512vnni(const PackedDwconvWeights& packed, const int8_t* filter, uint8_t* slices);
+                                               size_t entries, uint8_t* t_row, size_t row_tile_bytes,
+                                               size_t phase_bytes);
+size_t qs8_dwconv_pack_phase_windows_32c4_avx512vnni(const PackedDwconvWeights& packed, const int8_t* filter,
+                                                     uint8_t* windows);
 QINT8_DWCONV_ROW(qs8_dwconv_2x32c4_minmax_avx512vnni);
 // Per tile, per accumulator a < 4, 15 zmm of requantization constants: the tile's in the low 256 bits, tile t + 1's
 // (the tile's own for the last tile) in the high ones; then 64 bytes of flags (see the kernel's ExtraIndex).

@@ -80,8 +80,9 @@ enum ExtraIndex : size_t {
 constexpr size_t kFastFlagOffset = 4 * kXExtraVectors * 64;
 static_assert(kDwconvExtraBytes32c4Avx512 == kFastFlagOffset + 64, "extra layout");
 
-// Where a Stage finds its constants: vector i of accumulator a at base + (a * kXExtraVectors + i) * stride (a
-// tile's extra bytes: stride 64; phase mode: one slice row per vector, base at the window's first slice).
+// Where a Stage finds its constants: vector i of accumulator a at base + (a * kXExtraVectors + i) * stride (a tile's
+// extra bytes, or a phase window's constants: stride 64). The stride is a run-time value on purpose: with the
+// constant 64, GCC keeps fewer constants in registers in the row loops (measured 3-5% slower).
 struct Constants {
   const uint8_t* base;
   size_t stride;
@@ -371,7 +372,8 @@ template <typename Q>
 QINT8_DW_INLINE void PackAhead(const DwconvRowParams& p, size_t t, ptrdiff_t channel, size_t e0, size_t e1) {
   const DwconvRowParams::PackAhead& ahead = p.pack_ahead;
   if (ahead.px_a == nullptr) return;
-  PackPairQuads<Q>(ahead.px_a, ahead.px_b, channel, e0, std::min(e1, ahead.entries), ahead.t_row + t * p.row_tile_bytes);
+  PackPairQuads<Q>(ahead.px_a, ahead.px_b, channel, e0, std::min(e1, ahead.entries),
+                   ahead.t_row + t * p.row_tile_bytes);
 }
 
 // One tile of one output row. KH / KWG = 0: taken from p at run time (weights read from the tile as needed).
@@ -529,10 +531,10 @@ struct TilePairWindow {
 };
 
 // Phase mode, window j (channels from 64j - phase, see DwconvRowParams::phase_bytes): the vectors of its block
-// (SliceLayout, the layout of WeightVector). Window 0 (split) holds in its first phase / 16 lanes the pixel's last
+// (PhaseLayout, the layout of WeightVector). Window 0 (split) holds in its first phase / 16 lanes the pixel's last
 // `phase` channels, so it stores its bytes in two parts: lanes phase / 16 .. 3 to channels 0 .. 63 - phase, the
 // rest to the end of the pixel.
-struct SliceWindow {
+struct PhaseWindow {
   const uint8_t* block;
   size_t t;
   ptrdiff_t channel;
@@ -540,7 +542,9 @@ struct SliceWindow {
   size_t pixel_bytes;  // the output's channels
 
   QINT8_DW_INLINE __m512i Bias(size_t a) const { return _mm512_load_si512(block + 64 * a); }
-  QINT8_DW_INLINE __m512i Weight(size_t tap, size_t a) const { return _mm512_load_si512(block + 64 * (4 + 4 * tap + a)); }
+  QINT8_DW_INLINE __m512i Weight(size_t tap, size_t a) const {
+    return _mm512_load_si512(block + 64 * (4 + 4 * tap + a));
+  }
   QINT8_DW_INLINE ptrdiff_t Channel() const { return channel; }
   QINT8_DW_INLINE void Store(__m512i b, int8_t* pixel) const {
     if (split == 0) {
@@ -633,24 +637,27 @@ void PairRow(const DwconvRowParams& p, const W& window, const S& stage) {
         const uint8_t* row = p.rows[ky] + t * p.row_tile_bytes;
         for (size_t j = 0; j < p.kw_groups; ++j, ++tap) {
           const uint8_t* src = row + (ox * es + j * gs) * kPairEntryBytes;
-          for (size_t a = 0; a < 4; ++a) acc[a] = _mm512_dpbusd_epi32(acc[a], Load512(src + 64 * a), win.Weight(tap, a));
+          for (size_t a = 0; a < 4; ++a) {
+            acc[a] = _mm512_dpbusd_epi32(acc[a], Load512(src + 64 * a), win.Weight(tap, a));
+          }
         }
       }
-      win.Store(stage.Bytes(stage.Half(acc[0], acc[1], stage.Rq(0), stage.Rq(1)), stage.Half(acc[2], acc[3], stage.Rq(2), stage.Rq(3))),
-                p.out + ox * p.channels);
+      const __m512i w01 = stage.Half(acc[0], acc[1], stage.Rq(0), stage.Rq(1));
+      const __m512i w23 = stage.Half(acc[2], acc[3], stage.Rq(2), stage.Rq(3));
+      win.Store(stage.Bytes(w01, w23), p.out + ox * p.channels);
     }
   }
 }
 
-// Phase mode's packed windows (qs8_dwconv_pack_slices_32c4_avx512vnni): for each phase f = 16, 32, 48 and window j
-// (channels 64j - f .. 64j - f + 63), a block of 64-byte vectors laid out as a tile pair's would be, lane l of a
-// vector holding 16-channel group g = 4j - f / 16 + l (lane i of accumulator a: channel 16g + 4a + i). Groups g < 0
-// are the last -g groups of the layer read one column earlier: their taps are kx - 1. Block vectors: 4 of bias'
-// (a), 4 per pair-mode tap (4 + 4 * tap + a: the 2x2-quad weights), 4 x kXExtraVectors of constants. After each
-// phase's blocks, 64 bytes whose byte 0 says whether every channel is fast for DoubleRounding.
-struct SliceLayout {
+// Phase mode's packed windows (qs8_dwconv_pack_phase_windows_32c4_avx512vnni): for each phase f = 16, 32, 48 and
+// window j (channels 64j - f .. 64j - f + 63), a block of 64-byte vectors laid out as a tile pair's would be: lane
+// l of a vector holds 16-channel group g = 4j - f / 16 + l (lane i of accumulator a: channel 16g + 4a + i). Groups
+// g < 0 are the last -g groups of the layer read one column earlier: their taps are kx - 1. Block vectors: 4 of
+// bias' (a), 4 per pair-mode tap (4 + 4 * tap + a: the 2x2-quad weights), 4 x kXExtraVectors of constants. After
+// each phase's blocks, 64 bytes whose byte 0 says whether every channel is fast for DoubleRounding.
+struct PhaseLayout {
   size_t taps, windows;
-  SliceLayout(size_t tiles, size_t pair_taps) : taps(pair_taps), windows(tiles / 2) {}
+  PhaseLayout(size_t tiles, size_t pair_taps) : taps(pair_taps), windows(tiles / 2) {}
   size_t WeightVector(size_t tap, size_t a) const { return 4 + 4 * tap + a; }
   size_t ConstantsVector() const { return 4 + 4 * taps; }
   size_t WindowBytes() const { return (ConstantsVector() + 4 * kXExtraVectors) * 64; }
@@ -672,10 +679,10 @@ QINT8_DW_INLINE void PairOrTileRow(const DwconvRowParams& p, size_t t, const S& 
   }
 }
 
-// Phase mode, window j: its block of the call's phase (SliceLayout).
+// Phase mode, window j: its block of the call's phase (PhaseLayout).
 template <size_t KH, size_t KWG, typename S>
 QINT8_DW_INLINE void PhaseWindowRow(const DwconvRowParams& p, const uint8_t* block, size_t j, const S& stage) {
-  PairRow<KH, KWG>(p, SliceWindow{block, 2 * j, static_cast<ptrdiff_t>(64 * j) - static_cast<ptrdiff_t>(p.phase_bytes),
+  PairRow<KH, KWG>(p, PhaseWindow{block, 2 * j, static_cast<ptrdiff_t>(64 * j) - static_cast<ptrdiff_t>(p.phase_bytes),
                                   j == 0 ? p.phase_bytes : 0, p.channels}, stage);
 }
 
@@ -684,8 +691,8 @@ QINT8_DW_INLINE void PhaseWindowRow(const DwconvRowParams& p, const uint8_t* blo
 // RowAllTiles: measured, either change cost the tile path 0.2-0.5 us per call of a 576-channel layer.
 template <size_t KH, size_t KWG>
 __attribute__((noinline)) void RowPhaseWindows(const DwconvRowParams& p) {
-  const SliceLayout layout(p.tiles, p.kh * p.kw_groups);
-  const uint8_t* blocks = p.slices + layout.Offset(p.phase_bytes);
+  const PhaseLayout layout(p.tiles, p.kh * p.kw_groups);
+  const uint8_t* blocks = p.phase_windows + layout.Offset(p.phase_bytes);
   const bool fast = blocks[layout.FlagOffset()] != 0;
   for (size_t j = 0; j < layout.windows; ++j) {
     const uint8_t* block = blocks + j * layout.WindowBytes();
@@ -817,33 +824,37 @@ void qs8_dwconv_pack_extra_32c4_avx512vnni(const uint8_t* header, const uint8_t*
 }
 
 void qs8_dwconv_pack_row_pairs_32c4_avx512vnni(const int8_t* const* px_a, const int8_t* const* px_b, size_t tiles,
-                                               size_t entries, uint8_t* t_row, size_t row_tile_bytes, size_t phase_bytes) {
+                                               size_t entries, uint8_t* t_row, size_t row_tile_bytes,
+                                               size_t phase_bytes) {
   size_t t = 0;
   for (; t + 2 <= tiles; t += 2) {
     const ptrdiff_t channel = static_cast<ptrdiff_t>(t * kCt) - static_cast<ptrdiff_t>(phase_bytes);
     PackPairQuads<QuadsZmm>(px_a, px_b, channel, 0, entries, t_row + t * row_tile_bytes);
   }
-  if (t < tiles) PackPairQuads<QuadsYmm>(px_a, px_b, static_cast<ptrdiff_t>(t * kCt), 0, entries, t_row + t * row_tile_bytes);
+  if (t < tiles) {
+    PackPairQuads<QuadsYmm>(px_a, px_b, static_cast<ptrdiff_t>(t * kCt), 0, entries, t_row + t * row_tile_bytes);
+  }
 }
 
-// Phase mode's packed windows (SliceLayout), from the packed tiles (2x2-quad taps, bias', constants) and, for the
+// Phase mode's packed windows (PhaseLayout), from the packed tiles (2x2-quad taps, bias', constants) and, for the
 // groups read one column earlier, the filter. Only for layers in whole tile pairs (channels a multiple of 64) whose
 // pair-mode row function holds its weights in registers (2 x 2 quads: KH 3 or 4) with KW = 3: odd, so the taps
 // kx - 1 still fit the two quad columns. (The run-time loop of other filters reloads weights per pixel; measured
 // slower in phase mode.)
-size_t qs8_dwconv_pack_slices_32c4_avx512vnni(const PackedDwconvWeights& p, const int8_t* filter, uint8_t* slices) {
+size_t qs8_dwconv_pack_phase_windows_32c4_avx512vnni(const PackedDwconvWeights& p, const int8_t* filter,
+                                                     uint8_t* windows) {
   if (p.channels % 64 != 0 || p.kw != 3 || (p.kh != 3 && p.kh != 4)) return 0;
   const size_t pair_rows = (p.kh + 1) / 2, pair_groups = (p.kw + 1) / 2, taps = pair_rows * pair_groups;
-  const SliceLayout layout(p.tiles, taps);
-  if (slices == nullptr) return 3 * layout.PhaseBytes();
-  std::memset(slices, 0, 3 * layout.PhaseBytes());
+  const PhaseLayout layout(p.tiles, taps);
+  if (windows == nullptr) return 3 * layout.PhaseBytes();
+  std::memset(windows, 0, 3 * layout.PhaseBytes());
   const size_t groups = 2 * p.tiles;
   bool fast = true;
   for (size_t t = 0; t < p.tiles; ++t) {
     fast = fast && p.data[t * p.tile_bytes + p.tile_bytes - kDwconvExtraBytes32c4Avx512 + kFastFlagOffset] != 0;
   }
   for (size_t shifted = 1; shifted <= 3; ++shifted) {
-    uint8_t* blocks = slices + layout.Offset(16 * shifted);
+    uint8_t* blocks = windows + layout.Offset(16 * shifted);
     for (size_t j = 0; j < layout.windows; ++j) {
       uint8_t* block = blocks + j * layout.WindowBytes();
       for (size_t lane = 0; lane < 4; ++lane) {

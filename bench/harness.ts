@@ -49,6 +49,25 @@ export interface BenchOptions {
 }
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits (up to maxMs) until the threads of this process are idle: less than 10% of one core of CPU time in a 5 ms
+ * window while this thread sleeps. A contender's worker threads may spin for a while after its calls (onnxruntime's
+ * do by default, for longer than a sample here); starting the next sample, another contender's, under them would
+ * charge it with their cores.
+ */
+export async function settle(maxMs = 2000): Promise<void> {
+  const deadline = now() + maxMs / 1000;
+  for (;;) {
+    const before = process.cpuUsage();
+    const start = now();
+    await sleep(5);
+    const used = process.cpuUsage(before);
+    const cpuSeconds = (used.user + used.system) / 1e6;
+    if (cpuSeconds < 0.1 * (now() - start) || now() >= deadline) return;
+  }
+}
 
 async function timeCalls(c: BenchCase, calls: number): Promise<number> {
   c.setup?.();
@@ -86,7 +105,8 @@ function message(err: unknown): string {
 /**
  * Runs every case for `rounds` rounds, alternating cases within each round; returns medians. Every case gets a
  * warm-up call, then a call count calibrated once so that a sample lasts minSampleSeconds, then the same number
- * of rounds. A case that throws is reported with its error and skipped afterwards; the others go on.
+ * of rounds, each sample started once the process's threads are idle (settle). A case that throws is reported
+ * with its error and skipped afterwards; the others go on.
  */
 export async function runBench(cases: BenchCase[], opts: BenchOptions): Promise<BenchResult[]> {
   const calls: number[] = [];
@@ -107,6 +127,7 @@ export async function runBench(cases: BenchCase[], opts: BenchOptions): Promise<
     for (let i = 0; i < cases.length; i++) {
       if (errors[i] === undefined) {
         try {
+          await settle();
           samples[i].push((await timeCalls(cases[i], calls[i])) / calls[i]);
         } catch (err) {
           errors[i] = message(err);

@@ -95,7 +95,7 @@ export async function benchMain(argv: string[]): Promise<void> {
   const version = qint8Version();
   console.log(`qint8 ${version} bench — ${date.slice(0, 10)} — ${machineText}`);
   console.log(`backend: ${info.name}, isa ${info.isa}${info.reason ? ` (${info.reason})` : ''}; median of ${args.rounds} alternating rounds, ` +
-    `samples of >= ${args.minSampleSeconds * 1000} ms after a warm-up`);
+    `samples of >= ${args.minSampleSeconds * 1000} ms after a warm-up, each started once the process's threads are idle`);
 
   const needsPeer = args.only.some((s) => s === 'gemm' || s === 'conv');
   let peer: Peer | null = null;

@@ -1,6 +1,7 @@
 // Native tests of the fast depthwise convolution: every kernel this CPU runs equals the reference DepthwiseConv2D bit for
 // bit over sizes, channel tails, multipliers, 1x1-7x7 (and larger-than-input) filters, strides, dilations, paddings,
-// profiles, clamps, zero-point extremes, 1-4 threads and guard bytes; chosen accumulators; the entry's refusals.
+// profiles, clamps, zero-point extremes, 1-4 threads and guard bytes, and (stride 2) input at each 16-byte phase of a
+// line; chosen accumulators; the entry's refusals.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -1,5 +1,6 @@
-// The runtime around the operators: the arena planner (reuse without overlap of live tensors), RESHAPE as an
-// alias, runAsync leaving the event loop free, the threads option, and the `qint8 run` command line.
+// The runtime around the operators: the arena planner (reuse without overlap of live tensors) and its 64-byte
+// line, RESHAPE as an alias, runAsync leaving the event loop free, the threads option, and the `qint8 run` command
+// line.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';

@@ -5,9 +5,7 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <vector>
 
@@ -221,8 +219,8 @@ DwconvScratch& ThreadScratch() {
   return scratch;
 }
 
-// Phase mode's phase (DwconvRowParams::phase_bytes): 16, 32 or 48 when the weights have phase windows, the rows are row
-// pairs straight from the input (whose channels, a multiple of 64, put every pixel at the same phase), and the
+// Phase mode's phase (DwconvRowParams::phase_bytes): 16, 32 or 48 when the weights have phase windows, the rows are
+// row pairs straight from the input (whose channels, a multiple of 64, put every pixel at the same phase), and the
 // input starts that far past a 64-byte line; else 0.
 size_t InputPhase(const PackedDwconvWeights& packed, const RowPlan& plan, const int8_t* input) {
   const size_t phase = reinterpret_cast<uintptr_t>(input) % 64;
@@ -502,6 +500,20 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
       return ts.px[i].data();
     };
     uint64_t clock = 0;
+    // The slot that holds tap row `tag`, or plan.slots when none does.
+    const auto slot_of = [&](int64_t tag) {
+      size_t slot = 0;
+      while (slot < plan.slots && ts.tag[slot] != tag) ++slot;
+      return slot;
+    };
+    // The least recently used slot: never one the current output row reads (they carry `clock`).
+    const auto least_recent_slot = [&] {
+      size_t victim = 0;
+      for (size_t slot = 1; slot < plan.slots; ++slot) {
+        if (ts.last_use[slot] < ts.last_use[victim]) victim = slot;
+      }
+      return victim;
+    };
     for (size_t row = begin; row < end; ++row) {
       const int64_t n = static_cast<int64_t>(row / static_cast<size_t>(s.out_h));
       const int64_t oy = static_cast<int64_t>(row % static_cast<size_t>(s.out_h));
@@ -524,22 +536,16 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
           ts.rows[k] = pad_t;
           continue;
         }
-        const int64_t tag = n * tag_stride + index;
-        for (size_t slot = 0; slot < plan.slots; ++slot) {
-          if (ts.tag[slot] == tag) {
-            ts.last_use[slot] = clock;
-            ts.rows[k] = ts.t.data + slot * plan.t_row_bytes;
-            break;
-          }
+        const size_t slot = slot_of(n * tag_stride + index);
+        if (slot < plan.slots) {
+          ts.last_use[slot] = clock;
+          ts.rows[k] = ts.t.data + slot * plan.t_row_bytes;
         }
       }
       for (size_t k = 0; k < plan.tap_rows; ++k) {
         if (ts.rows[k] != nullptr) continue;
         const int64_t index = first + static_cast<int64_t>(k) * step;
-        size_t victim = 0;  // least recently used; slots >= tap_rows and the needed ones carry `clock`
-        for (size_t slot = 1; slot < plan.slots; ++slot) {
-          if (ts.last_use[slot] < ts.last_use[victim]) victim = slot;
-        }
+        const size_t victim = least_recent_slot();
         uint8_t* t_row = ts.t.data + victim * plan.t_row_bytes;
         if (plan.pairs) {
           kernel.pack_row_pairs(padded_row(n, index, 0), padded_row(n, index, 1), packed.tiles, plan.entries, t_row,
@@ -557,13 +563,8 @@ void RunDwconv(const PackedDwconvWeights& packed, const DwconvShape& s, const in
       if (plan.pairs && row + 1 < end && oy + 1 < s.out_h) {
         const int64_t index = first + static_cast<int64_t>(plan.tap_rows);
         const int64_t tag = n * tag_stride + index;
-        bool cached = all_padding(index);
-        for (size_t slot = 0; slot < plan.slots && !cached; ++slot) cached = ts.tag[slot] == tag;
-        if (!cached) {
-          size_t victim = 0;  // a slot this row does not read (they carry `clock`; there are tap_rows + 1 slots)
-          for (size_t slot = 1; slot < plan.slots; ++slot) {
-            if (ts.last_use[slot] < ts.last_use[victim]) victim = slot;
-          }
+        if (!all_padding(index) && slot_of(tag) == plan.slots) {
+          const size_t victim = least_recent_slot();  // there are tap_rows + 1 slots in pair mode
           rp.pack_ahead.px_a = padded_row(n, index, 0);
           rp.pack_ahead.px_b = padded_row(n, index, 1);
           rp.pack_ahead.entries = plan.entries;

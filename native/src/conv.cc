@@ -332,9 +332,12 @@ struct IndirectImage {
 constexpr double kMaxIndirectImageBytes = 64.0 * 1024 * 1024;
 constexpr size_t kKeepImageBytes = size_t{4} << 20;
 
-bool MakeIndirectImage(const PackedConvWeights& packed, const ConvParams& s, IndirectImage* image) {
+// `window_packer`: whether Im2colWindowPackerFor serves the layer (the caller has its tables, or needs them anyway).
+bool MakeIndirectImage(const PackedConvWeights& packed, const ConvParams& s, bool window_packer, IndirectImage* image) {
   const GemmKernel& kernel = *packed.kernel;
-  if (kernel.igemm == nullptr || !kernel.flips_activations || packed.groups != 1 || s.dilation_w != 1) return false;
+  if (window_packer || kernel.igemm == nullptr || !kernel.flips_activations || packed.groups != 1 || s.dilation_w != 1) {
+    return false;
+  }
   if (s.k_h < 1 || s.k_w < 1 || s.in_c < 1) return false;  // no taps: the im2col path's zero-K tiles
   if ((packed.filter_width * packed.filter_channels) % kernel.kr != 0) return false;
   if (packed.group_weights.empty() || packed.group_weights[0].layout.k_padded != packed.depth()) return false;
@@ -343,8 +346,6 @@ bool MakeIndirectImage(const PackedConvWeights& packed, const ConvParams& s, Ind
   if (static_cast<double>(s.batches) * rows * cols * static_cast<double>(s.in_c) > kMaxIndirectImageBytes) return false;
   const Im2colPacker* packer = Im2colPackerFor(kernel);
   if (packer == nullptr || packer->flip_copy == nullptr) return false;
-  Im2colWindowTables tables;
-  if (Im2colWindowPackerFor(kernel, packed.group_weights[0], s, &tables) != nullptr) return false;
   image->flip_copy = packer->flip_copy;
   image->rows = static_cast<size_t>(rows);
   image->cols = static_cast<size_t>(cols);
@@ -382,7 +383,7 @@ void FillIndirectImage(const ConvParams& s, const IndirectImage& image, const in
 bool Conv2DUsesIndirectImage(const PackedConvWeights& packed, const ConvParams& s) {
   if (s.EmptyOutput() || IsPointwise(s)) return false;
   IndirectImage image;
-  return MakeIndirectImage(packed, s, &image);
+  return MakeIndirectImage(packed, s, Conv2DUsesIm2colWindows(packed, s), &image);
 }
 
 bool MakeIm2colWindowTables(const ConvParams& s, size_t mr, size_t k_padded, Im2colWindowTables* tables) {
@@ -504,9 +505,11 @@ void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvP
   const size_t tasks_per_group = w.panel_blocks * w.row_blocks;
   const size_t kh = static_cast<size_t>(s.k_h);
   std::atomic<bool> out_of_memory{false};
+  Im2colWindowTables window_tables;
+  const Im2colWindowPackFn window_pack = Im2colWindowPackerFor(kernel, first, s, &window_tables);
 
   IndirectImage image;
-  if (MakeIndirectImage(packed, s, &image)) {
+  if (MakeIndirectImage(packed, s, window_pack != nullptr, &image)) {
     // Made on the calling thread (an allocation failure throws before any work); its tasks read it.
     ConvScratch& caller = ThreadScratch();
     if (caller.image.size() < image.bytes) caller.image.resize(image.bytes);
@@ -567,8 +570,6 @@ void RunConv2D(const PackedConvWeights& packed, const int8_t* input, const ConvP
 
   const Im2colPacker* packer = Im2colPackerFor(kernel);
   const Im2colPackFn im2col_pack = packer != nullptr ? packer->pack : nullptr;
-  Im2colWindowTables window_tables;
-  const Im2colWindowPackFn window_pack = Im2colWindowPackerFor(kernel, first, s, &window_tables);
   const std::vector<int8_t> padding(std::max<size_t>(k, 1), static_cast<int8_t>(packed.input_zero_point));
   const size_t row_bytes = kp * kernel.lhs_element_bytes;
   // A window packer writes whole 64-byte vectors, past MR * k_padded bytes.
